@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log';
+import { PROJECT_ROOT } from '../config';
 import { StartupError } from '../errors';
 
 export interface EmbeddedPostgresOptions {
@@ -78,6 +79,24 @@ async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<
   if (!(await waitFor(() => !isAlive(pid), 10_000))) process.kill(pid, 'SIGKILL');
 }
 
+/**
+ * As root the cluster runs as the unprivileged "postgres" user, which needs to walk every folder
+ * above the cluster and the package binaries. A clone under a private (0700) folder cannot work;
+ * say so instead of letting initdb fail with a permission error deep in its output.
+ */
+function assertReachableByPostgresUser(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) {
+      throw new StartupError(
+        `the embedded PostgreSQL runs as user "postgres", which cannot enter ${d}`,
+        `allow it (chmod o+x ${d}), move the project, or set DATABASE_URL`,
+      );
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -121,6 +140,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(dataDir, { recursive: true });
   // The cluster runs as the unprivileged "postgres" user, which must be able to reach its folder.
   await chmod(dataDir, 0o755);
+  assertReachableByPostgresUser(dataDir);
+  assertReachableByPostgresUser(path.join(PROJECT_ROOT, 'node_modules'));
   const password = await readOrCreatePassword(path.join(dataDir, 'pg.password'));
   await stopOrphanedPostmaster(clusterDir, log);
   await assertPortFree(port);

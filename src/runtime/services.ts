@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import type { AppConfig } from '../config';
+import type { Logger } from '../log';
+
+/** How nodes and flows reach the in-process MQTT broker (or the external one from MQTT_URL). */
+export interface MqttEndpoint {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * The shared services the application hands to Node-RED through `settings.mw`.
+ * Nodes never open their own pools or brokers: they ask the `mw-config` node, which reads this.
+ */
+export interface MiddlewareServices {
+  readonly config: AppConfig;
+  readonly db: Knex;
+  readonly mqtt: MqttEndpoint;
+  readonly log: Logger;
+}
+
+export const SERVICES_SETTINGS_KEY = 'mw';
