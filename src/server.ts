@@ -92,7 +92,7 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
       mqttEndpoint = { url: config.mqttUrl };
     } else {
       const credentials = new DeviceCredentialStore(db);
-      if (config.demoDevices) await ensureDemoDevices(credentials, log);
+      if (config.demoDevices) await ensureDemoDevices(credentials, log, { production: config.env === 'production' });
       const internal = { username: 'mw-internal', password: randomBytes(24).toString('base64url') };
       broker = await startBroker({ tcpPort: config.mqttPort, host: config.host, credentials, internal, log });
       undo.push(() => broker!.close());
@@ -137,7 +137,12 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     const settings = createNodeRedSettings({ config, services, admin, credentialSecret, storageModule });
 
     const listening = await listen(server, config.port, config.host);
-    const closeHttp = (): Promise<void> => listening.close(3000);
+    // Upgraded WebSocket sockets (MQTT over /mqtt) are not closed by server.close(); drop them
+    // first or every stop would wait for the grace period. TCP devices stay until the broker stops.
+    const closeHttp = async (): Promise<void> => {
+      await broker?.closeWebSocketClients();
+      await listening.close(3000);
+    };
     undo.push(closeHttp);
     mark('http');
 

@@ -59,26 +59,6 @@ export interface CredentialStoreStats {
   readonly cacheSize: number;
 }
 
-export interface DeviceCredentialStore {
-  /** Adds a device; throws DeviceCredentialError (`invalid` or `duplicate`). */
-  createDevice(device: NewDevice): Promise<DeviceRecord>;
-  /**
-   * The device id when `username`/`password` belong to an enabled device, otherwise null.
-   * Throws only when the check could not be made (database down, CredentialStoreBusyError).
-   */
-  verify(username: string, password: string | Buffer): Promise<string | null>;
-  /** False when there is no such device. */
-  setEnabled(deviceId: string, enabled: boolean): Promise<boolean>;
-  /** False when there is no such device. */
-  setPassword(deviceId: string, password: string): Promise<boolean>;
-  touchLastSeen(deviceId: string, at?: Date): Promise<void>;
-  getDevice(deviceId: string): Promise<DeviceRecord | undefined>;
-  listDevices(): Promise<DeviceRecord[]>;
-  /** Forgets all cached verifications. */
-  clearCache(): void;
-  stats(): CredentialStoreStats;
-}
-
 export interface DeviceCredentialStoreOptions {
   /** How long a successful verification is remembered. Default 30 000 ms; 0 disables the cache. */
   readonly cacheTtlMs?: number;
@@ -183,166 +163,171 @@ class Limiter {
   }
 }
 
-export function createDeviceCredentialStore(db: Knex, options: DeviceCredentialStoreOptions = {}): DeviceCredentialStore {
-  const cacheTtlMs = options.cacheTtlMs ?? 30_000;
-  const cacheMaxEntries = Math.max(1, options.cacheMaxEntries ?? 10_000);
-  const hashParams = options.hashParams ?? DEFAULT_SCRYPT_PARAMS;
-  const now = options.now ?? Date.now;
-  const limiter = new Limiter(Math.max(1, options.maxConcurrentHashes ?? 2), Math.max(0, options.maxQueuedHashes ?? 1000));
-
+/** See the module comment. Construct once per process and share: the cache lives in the instance. */
+export class DeviceCredentialStore {
+  private readonly cacheTtlMs: number;
+  private readonly cacheMaxEntries: number;
+  private readonly hashParams: ScryptParams;
+  private readonly now: () => number;
+  private readonly limiter: Limiter;
   // Random per process: the cache holds HMACs of passwords, useless outside this process.
-  const cacheKey = randomBytes(32);
-  const cache = new Map<string, CacheEntry>();
-  const inFlight = new Map<string, Promise<boolean>>();
-  let cacheHits = 0;
-  let hashesComputed = 0;
+  private readonly cacheKey = randomBytes(32);
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+  private cacheHits = 0;
+  private hashesComputed = 0;
 
-  const digestOf = (password: string): Buffer => createHmac('sha256', cacheKey).update(password, 'utf8').digest();
-
-  function forgetDevice(deviceId: string): void {
-    for (const [username, entry] of cache) if (entry.deviceId === deviceId) cache.delete(username);
+  constructor(
+    private readonly db: Knex,
+    options: DeviceCredentialStoreOptions = {},
+  ) {
+    this.cacheTtlMs = options.cacheTtlMs ?? 30_000;
+    this.cacheMaxEntries = Math.max(1, options.cacheMaxEntries ?? 10_000);
+    this.hashParams = options.hashParams ?? DEFAULT_SCRYPT_PARAMS;
+    this.now = options.now ?? Date.now;
+    this.limiter = new Limiter(Math.max(1, options.maxConcurrentHashes ?? 2), Math.max(0, options.maxQueuedHashes ?? 1000));
   }
 
-  function remember(username: string, entry: CacheEntry): void {
-    if (cacheTtlMs <= 0) return;
-    cache.delete(username); // re-insert at the end: Map order is our eviction order
-    cache.set(username, entry);
-    while (cache.size > cacheMaxEntries) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
+  /** Adds a device; throws DeviceCredentialError (`invalid` or `duplicate`). */
+  async createDevice(device: NewDevice): Promise<DeviceRecord> {
+    const deviceId = device.deviceId;
+    if (typeof deviceId !== 'string' || !isValidDeviceId(deviceId)) {
+      throw new DeviceCredentialError(
+        'invalid',
+        `device id ${JSON.stringify(deviceId)} must be 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-", starting with a letter or digit`,
+      );
+    }
+    const username = device.username ?? deviceId;
+    if (typeof username !== 'string' || username.length > MAX_USERNAME_LENGTH || !USERNAME.test(username)) {
+      throw new DeviceCredentialError('invalid', `username must be 1–${MAX_USERNAME_LENGTH} printable characters without spaces`);
+    }
+    checkPassword(device.password);
+    const kind = device.kind ?? 'scanner';
+    if (typeof kind !== 'string' || !KIND.test(kind)) {
+      throw new DeviceCredentialError('invalid', `kind ${JSON.stringify(kind)} must match ${KIND.source}`);
+    }
+    const description = device.description ?? null;
+    if (description !== null && (typeof description !== 'string' || description.length > 500)) {
+      throw new DeviceCredentialError('invalid', 'description must be at most 500 characters');
+    }
+
+    const passwordHash = await hashPassword(device.password, this.hashParams);
+    try {
+      const [row] = await this.db<DeviceRow>(TABLE)
+        .insert({ device_id: deviceId, username, password_hash: passwordHash, kind, description, enabled: device.enabled ?? true })
+        .returning('*');
+      return toRecord(row as DeviceRow);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DeviceCredentialError('duplicate', `a device with id "${deviceId}" or username "${username}" already exists`);
+      }
+      throw error;
     }
   }
 
-  function checkHash(password: string, passwordHash: string, digest: Buffer): Promise<boolean> {
+  /**
+   * The device id when `username`/`password` belong to an enabled device, otherwise null.
+   * Throws only when the check could not be made (database down, CredentialStoreBusyError).
+   */
+  async verify(username: string, password: string | Buffer): Promise<string | null> {
+    if (typeof username !== 'string' || username.length === 0 || username.length > MAX_USERNAME_LENGTH) return null;
+    const secret = Buffer.isBuffer(password) ? password.toString('utf8') : password;
+    if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_PASSWORD_LENGTH) return null;
+
+    const row = await this.findRow('username', username);
+    if (!row || !row.enabled) return null;
+
+    const digest = createHmac('sha256', this.cacheKey).update(secret, 'utf8').digest();
+    const cached = this.cache.get(username);
+    if (cached) {
+      if (cached.expiresAt <= this.now()) {
+        this.cache.delete(username);
+      } else if (
+        cached.deviceId === row.device_id &&
+        cached.passwordHash === row.password_hash &&
+        timingSafeEqual(cached.secretDigest, digest)
+      ) {
+        this.cacheHits++;
+        return row.device_id;
+      }
+    }
+
+    if (!(await this.checkHash(secret, row.password_hash, digest))) return null;
+    this.remember(username, { deviceId: row.device_id, passwordHash: row.password_hash, secretDigest: digest, expiresAt: this.now() + this.cacheTtlMs });
+    return row.device_id;
+  }
+
+  /** False when there is no such device. */
+  async setEnabled(deviceId: string, enabled: boolean): Promise<boolean> {
+    const updated = await this.db<DeviceRow>(TABLE).where('device_id', deviceId).update({ enabled });
+    this.forgetDevice(deviceId);
+    return updated > 0;
+  }
+
+  /** False when there is no such device. */
+  async setPassword(deviceId: string, password: string): Promise<boolean> {
+    checkPassword(password);
+    const passwordHash = await hashPassword(password, this.hashParams);
+    const updated = await this.db<DeviceRow>(TABLE).where('device_id', deviceId).update({ password_hash: passwordHash });
+    this.forgetDevice(deviceId);
+    return updated > 0;
+  }
+
+  async touchLastSeen(deviceId: string, at: Date = new Date()): Promise<void> {
+    await this.db<DeviceRow>(TABLE).where('device_id', deviceId).update({ last_seen_at: at });
+  }
+
+  async getDevice(deviceId: string): Promise<DeviceRecord | undefined> {
+    const row = await this.findRow('device_id', deviceId);
+    return row ? toRecord(row) : undefined;
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const rows = await this.db<DeviceRow>(TABLE).select('*').orderBy('device_id');
+    return rows.map((row) => toRecord(row as DeviceRow));
+  }
+
+  /** Forgets all cached verifications. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  stats(): CredentialStoreStats {
+    return { cacheHits: this.cacheHits, hashesComputed: this.hashesComputed, cacheSize: this.cache.size };
+  }
+
+  private async findRow(column: 'device_id' | 'username', value: string): Promise<DeviceRow | undefined> {
+    return this.db<DeviceRow>(TABLE).where(column, value).first();
+  }
+
+  private forgetDevice(deviceId: string): void {
+    for (const [username, entry] of this.cache) if (entry.deviceId === deviceId) this.cache.delete(username);
+  }
+
+  private remember(username: string, entry: CacheEntry): void {
+    if (this.cacheTtlMs <= 0) return;
+    this.cache.delete(username); // re-insert at the end: Map order is the eviction order
+    this.cache.set(username, entry);
+    while (this.cache.size > this.cacheMaxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+  }
+
+  private checkHash(password: string, passwordHash: string, digest: Buffer): Promise<boolean> {
     // Same password against the same stored hash: one scrypt run however many reconnects ask.
     const key = `${passwordHash}\u0000${digest.toString('base64')}`;
-    let pending = inFlight.get(key);
+    let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = limiter
+      pending = this.limiter
         .run(() => {
-          hashesComputed++;
+          this.hashesComputed++;
           return verifyPassword(password, passwordHash);
         })
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
     }
     return pending;
   }
-
-  async function findRow(column: 'device_id' | 'username', value: string): Promise<DeviceRow | undefined> {
-    return db<DeviceRow>(TABLE).where(column, value).first();
-  }
-
-  return {
-    async createDevice(device) {
-      const deviceId = device.deviceId;
-      if (typeof deviceId !== 'string' || !isValidDeviceId(deviceId)) {
-        throw new DeviceCredentialError(
-          'invalid',
-          `device id ${JSON.stringify(deviceId)} must be 1–64 characters of A–Z, a–z, 0–9, ".", "_", "-", starting with a letter or digit`,
-        );
-      }
-      const username = device.username ?? deviceId;
-      if (typeof username !== 'string' || username.length > MAX_USERNAME_LENGTH || !USERNAME.test(username)) {
-        throw new DeviceCredentialError('invalid', `username must be 1–${MAX_USERNAME_LENGTH} printable characters without spaces`);
-      }
-      checkPassword(device.password);
-      const kind = device.kind ?? 'scanner';
-      if (!KIND.test(kind)) throw new DeviceCredentialError('invalid', `kind ${JSON.stringify(kind)} must match ${KIND.source}`);
-      const description = device.description ?? null;
-      if (description !== null && (typeof description !== 'string' || description.length > 500)) {
-        throw new DeviceCredentialError('invalid', 'description must be at most 500 characters');
-      }
-
-      const passwordHash = await hashPassword(device.password, hashParams);
-      try {
-        const [row] = await db<DeviceRow>(TABLE)
-          .insert({
-            device_id: deviceId,
-            username,
-            password_hash: passwordHash,
-            kind,
-            description,
-            enabled: device.enabled ?? true,
-          })
-          .returning('*');
-        return toRecord(row as DeviceRow);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new DeviceCredentialError('duplicate', `a device with id "${deviceId}" or username "${username}" already exists`);
-        }
-        throw error;
-      }
-    },
-
-    async verify(username, password) {
-      if (typeof username !== 'string' || username.length === 0 || username.length > MAX_USERNAME_LENGTH) return null;
-      const secret = Buffer.isBuffer(password) ? password.toString('utf8') : password;
-      if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_PASSWORD_LENGTH) return null;
-
-      const row = await findRow('username', username);
-      if (!row || !row.enabled) return null;
-
-      const digest = digestOf(secret);
-      const cached = cache.get(username);
-      if (cached) {
-        if (cached.expiresAt <= now()) {
-          cache.delete(username);
-        } else if (
-          cached.deviceId === row.device_id &&
-          cached.passwordHash === row.password_hash &&
-          timingSafeEqual(cached.secretDigest, digest)
-        ) {
-          cacheHits++;
-          return row.device_id;
-        }
-      }
-
-      if (!(await checkHash(secret, row.password_hash, digest))) return null;
-      remember(username, {
-        deviceId: row.device_id,
-        passwordHash: row.password_hash,
-        secretDigest: digest,
-        expiresAt: now() + cacheTtlMs,
-      });
-      return row.device_id;
-    },
-
-    async setEnabled(deviceId, enabled) {
-      const updated = await db<DeviceRow>(TABLE).where('device_id', deviceId).update({ enabled });
-      forgetDevice(deviceId);
-      return updated > 0;
-    },
-
-    async setPassword(deviceId, password) {
-      checkPassword(password);
-      const passwordHash = await hashPassword(password, hashParams);
-      const updated = await db<DeviceRow>(TABLE).where('device_id', deviceId).update({ password_hash: passwordHash });
-      forgetDevice(deviceId);
-      return updated > 0;
-    },
-
-    async touchLastSeen(deviceId, at = new Date()) {
-      await db<DeviceRow>(TABLE).where('device_id', deviceId).update({ last_seen_at: at });
-    },
-
-    async getDevice(deviceId) {
-      const row = await findRow('device_id', deviceId);
-      return row ? toRecord(row) : undefined;
-    },
-
-    async listDevices() {
-      const rows = await db<DeviceRow>(TABLE).select('*').orderBy('device_id');
-      return rows.map((row) => toRecord(row as DeviceRow));
-    },
-
-    clearCache() {
-      cache.clear();
-    },
-
-    stats() {
-      return { cacheHits, hashesComputed, cacheSize: cache.size };
-    },
-  };
 }

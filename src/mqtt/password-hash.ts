@@ -33,7 +33,7 @@ const MAX_N = 1 << 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
-interface ParsedHash extends ScryptParams {
+export interface ParsedHash extends ScryptParams {
   readonly salt: Buffer;
   readonly hash: Buffer;
 }
