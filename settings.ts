@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AppConfig } from './src/config';
 import { PROJECT_ROOT } from './src/config';
 import type { AdminCredentials } from './src/runtime/admin-auth';
+import { jsonBodyParser } from './src/http/errors-handler';
 import { nodeRedLogging } from './src/runtime/node-red-logging';
 import { SERVICES_SETTINGS_KEY, type MiddlewareServices } from './src/runtime/services';
 
@@ -40,6 +41,9 @@ export function createNodeRedSettings(input: SettingsInput): NodeRedSettings {
     flowFile: 'flows.json', // name only; the storage module keeps one file per tab under flows/
     httpAdminRoot: '/',
     httpNodeRoot: '/',
+    // Parses JSON for flow routes before the http in node does, so malformed or oversized bodies
+    // get a problem+json answer instead of the node's bare 500.
+    httpNodeMiddleware: jsonBodyParser({ limit: config.apiBodyLimit }),
     // Our Express app parses nothing before Node-RED; keep the editor's own limit explicit.
     apiMaxLength: '5mb',
     adminAuth: {

@@ -18,6 +18,9 @@ export interface AppConfig {
   readonly credentialSecret: string | undefined;
   readonly logLevel: string;
   readonly demoDevices: boolean;
+  readonly opsApiToken: string | undefined;
+  /** Largest JSON body the API accepts (flows' http in routes included). */
+  readonly apiBodyLimit: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -93,5 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     credentialSecret,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     demoDevices: parseBool(env, 'MQTT_DEMO_DEVICES', nodeEnv !== 'production'),
+    opsApiToken: env.OPS_API_TOKEN || undefined,
+    apiBodyLimit: env.API_BODY_LIMIT || '1mb',
   };
 }

@@ -12,6 +12,15 @@ import { createFlowStorage } from './flows/storage';
 import { correlationMiddleware } from './http/correlation';
 import { healthRouter, type ReadinessProbe } from './http/health';
 import type { Logger } from './log';
+import { journalWriteErrorCount } from './journal';
+import { bindOutboundMetrics, createMetrics, httpMetrics } from './metrics';
+import { errorHandler, notFoundHandler } from './http/errors-handler';
+import { openApiHandler } from './validation/openapi-route';
+import { opsRouter } from './ops/ops-api';
+import { resolveOpsToken } from './ops/ops-auth';
+import { queueStats } from './outbound';
+import { HOUSEKEEPING_JOBS } from './runtime/housekeeping';
+import { scheduleJobs } from './runtime/jobs';
 import { attachMqttWebSocket, startBroker, type RunningBroker } from './mqtt/broker';
 import { ensureDemoDevices } from './mqtt/demo-devices';
 import { DeviceCredentialStore } from './mqtt/device-credentials';
@@ -83,7 +92,16 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     await checkConnection(db, databaseUrl);
     const applied = await migrateToLatest(db);
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
+    // Housekeeping once now (journal partitions must exist before the first write), then on timers.
+    const jobs = scheduleJobs(db, HOUSEKEEPING_JOBS, log);
+    undo.push(() => jobs.stop());
+    await jobs.runAll();
     mark('database');
+
+    const metrics = createMetrics({ queueStats: () => queueStats(db) });
+    const unbindOutbound = bindOutboundMetrics(metrics);
+    undo.push(async () => unbindOutbound());
+    metrics.setJournalWriteErrorsSource(journalWriteErrorCount);
 
     // 3. MQTT: the in-process broker with per-device credentials, or an external one.
     let broker: RunningBroker | undefined;
@@ -102,12 +120,17 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     undo.push(() => brokerProbe.close());
     mark('mqtt');
 
-    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log };
+    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics };
 
     // 4. HTTP: our routes first, then the editor and flow routes of Node-RED.
     const app = express();
     app.disable('x-powered-by');
     app.use(correlationMiddleware);
+    app.use(httpMetrics(metrics));
+    const ops = await resolveOpsToken(config.dataDir, config.opsApiToken);
+    if (ops.generated) process.stdout.write(`Ops API token (Authorization: Bearer …): ${ops.token}  (kept in ${config.dataDir}/ops-token; set OPS_API_TOKEN to choose one)\n`);
+    app.use(opsRouter(db, metrics, ops.token));
+    app.get('/api/v1/openapi.json', openApiHandler());
     let nodeRed: EmbeddedNodeRed | undefined;
     let draining = false;
     const probes = (): ReadinessProbe[] => [
@@ -147,6 +170,9 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     mark('http');
 
     nodeRed = await startNodeRed(server, app, settings);
+    // After every router and Node-RED's own: what nobody handled is a problem+json 404 or 500.
+    app.use(notFoundHandler);
+    app.use(errorHandler(log));
     // Stop order once running: turn /readyz to 503, stop taking requests and let in-flight ones
     // finish (they may still need their flows), then stop the flows, broker and database.
     undo.splice(undo.indexOf(closeHttp), 1);

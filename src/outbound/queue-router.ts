@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
 import { correlationIdOf } from '../http/correlation';
-import { sendProblem } from '../http/problem';
+import { sendProblem, type ProblemDetails } from '../http/problem';
+import { sendIdempotent } from '../idempotency/express';
 import { DeliveryNotFoundError, DeliveryNotReplayableError, getDelivery, listQueue, MAX_LIST_LIMIT, queueStats, replayDead } from './admin';
 import { outboundBus } from './bus';
 import { DELIVERY_STATES, isDeliveryState, type DeliveryItem } from './types';
@@ -104,26 +105,30 @@ export function queueRouter(db: Knex): Router {
     }
   });
 
-  router.post('/queue/items/:id/replay', async (req, res, next) => {
+  // Manual replay. Mounted behind the Idempotency-Key gate: the answer goes through
+  // sendIdempotent so a retried request gets the first answer back, not a 409 "already pending".
+  router.post('/queue/:id/replay', async (req, res, next) => {
     const id = parseId(req.params.id);
     if (!id) return badRequest(req, res, [{ pointer: '/path/id', message: 'id must be a positive integer' }]);
     try {
       const item = await replayDead(db, id);
       outboundBus().emit('enqueued', { destination: item.destination, id: item.id });
-      res.json(toApiItem(item));
+      await sendIdempotent(req, res, { statusCode: 200, payload: toApiItem(item) });
     } catch (error) {
-      if (error instanceof DeliveryNotFoundError) return notFound(req, res, error);
+      if (error instanceof DeliveryNotFoundError) return void (await sendIdempotent(req, res, { problem: notFoundProblem(req, error) }));
       if (error instanceof DeliveryNotReplayableError) {
-        return sendProblem(res, {
-          type: `${PROBLEM_BASE}/delivery-not-replayable`,
-          title: 'Delivery cannot be replayed',
-          status: 409,
-          detail: error.message,
-          instance: req.originalUrl,
-          code: error.code,
-          correlation_id: correlationIdOf(req),
-          state: error.state,
-        });
+        return void (await sendIdempotent(req, res, {
+          problem: {
+            type: `${PROBLEM_BASE}/delivery-not-replayable`,
+            title: 'Delivery cannot be replayed',
+            status: 409,
+            detail: error.message,
+            instance: req.originalUrl,
+            code: error.code,
+            correlation_id: correlationIdOf(req),
+            state: error.state,
+          },
+        }));
       }
       next(error);
     }
@@ -133,7 +138,11 @@ export function queueRouter(db: Knex): Router {
 }
 
 function notFound(req: Request, res: Response, error: DeliveryNotFoundError): void {
-  sendProblem(res, {
+  sendProblem(res, notFoundProblem(req, error));
+}
+
+function notFoundProblem(req: Request, error: DeliveryNotFoundError): ProblemDetails {
+  return {
     type: `${PROBLEM_BASE}/delivery-not-found`,
     title: 'Delivery not found',
     status: 404,
@@ -141,5 +150,5 @@ function notFound(req: Request, res: Response, error: DeliveryNotFoundError): vo
     instance: req.originalUrl,
     code: error.code,
     correlation_id: correlationIdOf(req),
-  });
+  };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AppConfig } from '../config';
 import type { Logger } from '../log';
+import type { MwMetrics } from '../metrics';
 
 /** How nodes and flows reach the in-process MQTT broker (or the external one from MQTT_URL). */
 export interface MqttEndpoint {
@@ -18,6 +19,8 @@ export interface MiddlewareServices {
   readonly db: Knex;
   readonly mqtt: MqttEndpoint;
   readonly log: Logger;
+  /** Prometheus series nodes update (degraded mode, lag, replays…). */
+  readonly metrics?: MwMetrics;
 }
 
 export const SERVICES_SETTINGS_KEY = 'mw';

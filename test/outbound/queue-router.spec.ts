@@ -59,16 +59,16 @@ describe('outbound queue API (PostgreSQL)', () => {
     assert.ok(problem.correlation_id);
   });
 
-  it('POST /queue/items/:id/replay replays a dead letter once; 409 after, 404 for unknown ids', async () => {
+  it('POST /queue/:id/replay replays a dead letter once; 409 after, 404 for unknown ids', async () => {
     const id = await deadItem();
-    const ok = await fetch(`${base}/queue/items/${id}/replay`, { method: 'POST' });
+    const ok = await fetch(`${base}/queue/${id}/replay`, { method: 'POST' });
     assert.equal(ok.status, 200);
     const item = (await ok.json()) as { state: string; attempt: number; replays: number };
     assert.deepEqual([item.state, item.attempt, item.replays], ['pending', 0, 1]);
-    const again = await fetch(`${base}/queue/items/${id}/replay`, { method: 'POST' });
+    const again = await fetch(`${base}/queue/${id}/replay`, { method: 'POST' });
     assert.equal(again.status, 409);
     assert.equal(((await again.json()) as { code: string }).code, 'DELIVERY_NOT_REPLAYABLE');
-    assert.equal((await fetch(`${base}/queue/items/999999/replay`, { method: 'POST' })).status, 404);
+    assert.equal((await fetch(`${base}/queue/999999/replay`, { method: 'POST' })).status, 404);
     assert.equal((await fetch(`${base}/queue/items/abc`)).status, 400);
     assert.equal(((await (await fetch(`${base}/queue/items/${id}`)).json()) as { id: number }).id, id);
   });

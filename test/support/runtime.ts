@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log';
 import { startMiddleware, type RunningMiddleware } from '../../src/server';
 import { createTestDatabase } from './postgres';
 
+export const TEST_OPS_TOKEN = 'test-ops-token';
 export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password' };
 
 export interface TestRuntime {
@@ -39,6 +40,7 @@ export function bootRuntime(): Promise<TestRuntime> {
       ADMIN_PASSWORD: TEST_ADMIN.password,
       MQTT_DEMO_DEVICES: '1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
+      OPS_API_TOKEN: TEST_OPS_TOKEN,
     });
     const mw = await startMiddleware(config, { log: createLogger(config.logLevel) });
     teardown = async () => {
