@@ -17,9 +17,11 @@ function startServer(): Promise<{ adminUrl: string; stop: () => Promise<void> }>
   server ??= (async () => {
     const external = process.env.TEST_DATABASE_URL;
     if (external) return { adminUrl: external, stop: async () => undefined };
+    // One cluster folder per port, so parallel runs on different TEST_PG_PORTs never meet.
+    const port = Number(process.env.TEST_PG_PORT || 54339);
     running = await startEmbeddedPostgres({
-      dataDir: path.join(PROJECT_ROOT, '.data', 'test'),
-      port: Number(process.env.TEST_PG_PORT || 54339),
+      dataDir: path.join(PROJECT_ROOT, '.data', `test-${port}`),
+      port,
       database: 'postgres',
       log: createLogger('warn'),
     });
