@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { sendProblem } from '../../src/http/problem';
-import { gateRequest, principalOf } from '../../src/idempotency/gate';
+import { gateRequest, principalOf, sideEffectKey } from '../../src/idempotency/gate';
 import { idempotencyProblem } from '../../src/idempotency/problems';
 import { writeReplay } from '../../src/idempotency/response';
 import { migrateConfig } from '../../src/node-config/migrations';
@@ -71,6 +71,8 @@ export default function registerMwIdempotency(RED: NodeAPI): void {
               return;
             case 'execute':
               msg.idempotency = decision.context;
+              // Side effects downstream (mw-outbound's default key property) dedupe on this.
+              msg.idempotencyKey = sideEffectKey(decision.context);
               node.status({ fill: 'green', shape: 'dot', text: decision.context.takeover ? 'mw-idempotency.status.takeover' : 'mw-idempotency.status.execute' });
               send(msg);
               done();

@@ -45,6 +45,16 @@ export interface IdempotencyContext {
   readonly takeover: boolean;
 }
 
+/**
+ * The key downstream side effects are made idempotent with (durable queue rows, shop orders'
+ * externalId, B24 task markers). The gate alone cannot make a crash between "side effect
+ * committed" and "response stored" safe: after the lease runs out the retry executes again, and
+ * only a side effect keyed by the same request key turns that second execution into a no-op.
+ */
+export function sideEffectKey(context: Pick<IdempotencyContext, 'principal' | 'key'>): string {
+  return `${context.principal}:${context.key}`;
+}
+
 export type GateDecision =
   | { readonly kind: 'pass' }
   | { readonly kind: 'execute'; readonly context: IdempotencyContext }

@@ -18,6 +18,7 @@ export { idempotencyProblem, type IdempotencyProblemCode, type ProblemContext } 
 export {
   ANONYMOUS_PRINCIPAL,
   gateRequest,
+  sideEffectKey,
   normaliseHeaderList,
   principalOf,
   type GateDecision,
