@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
+import { withAsyncCommit } from '../db/async-commit';
 import { DEFAULT_MAX_BODY_BYTES, toJournalRow, type JournalEntry, type JournalRow } from './entry';
 import { JOURNAL_TABLE } from './partitions';
 import { countJournal } from './stats';
 
 export async function insertJournalRows(db: Knex, rows: readonly JournalRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db(JOURNAL_TABLE).insert(rows as JournalRow[]);
+  // Journal batches may lose their last moment in a database crash; not worth an fsync each.
+  await withAsyncCommit(db, async (trx) => {
+    await trx(JOURNAL_TABLE).insert(rows as JournalRow[]);
+  });
 }
 
 /**
