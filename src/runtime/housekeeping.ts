@@ -1,3 +1,4 @@
+import { AUTH_HOUSEKEEPING_JOBS } from '../auth';
 import { purgeExpired } from '../idempotency';
 import { journalMaintenance } from '../journal';
 import { purgeDelivered } from '../outbound';
@@ -13,4 +14,5 @@ export const HOUSEKEEPING_JOBS: readonly Job[] = [
   { name: 'journal-maintenance', everyMs: 6 * HOUR, run: (db, now) => journalMaintenance(db, now) },
   { name: 'outbound-purge-delivered', everyMs: DAY, run: (db, now) => purgeDelivered(db, 7 * DAY, { now }) },
   { name: 'rate-limit-prune', everyMs: HOUR, run: (db) => pruneIdleBuckets(db) },
+  ...AUTH_HOUSEKEEPING_JOBS,
 ];

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import type { MwMetrics } from '../metrics';
+import type { AuthRuntime } from '../auth';
 
 /** How nodes and flows reach the in-process MQTT broker (or the external one from MQTT_URL). */
 export interface MqttEndpoint {
@@ -21,6 +22,8 @@ export interface MiddlewareServices {
   readonly log: Logger;
   /** Prometheus series nodes update (degraded mode, lag, replays…). */
   readonly metrics?: MwMetrics;
+  /** Session tokens, the encrypted shop-token vault and API keys (src/auth). */
+  readonly auth?: AuthRuntime;
 }
 
 export const SERVICES_SETTINGS_KEY = 'mw';
