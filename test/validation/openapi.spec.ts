@@ -29,7 +29,7 @@ const reject: OperationSpec = {
   operationId: 'rejectReturn',
   summary: 'Reject a courier return',
   tags: ['returns'],
-  security: ['apiToken', 'userToken'],
+  security: ['apiToken', 'sessionToken'],
   parameters: [{ name: 'return_id', in: 'path', schema: 'common#/$defs/positiveId', description: 'Return id' }],
   responses: { '200': { description: 'Rejected' }, '404': 'NotFound' },
   problems: ['BUSINESS_RULE_VIOLATED', 'UPSTREAM_UNAVAILABLE'],
