@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadAuthSettings, type AuthSettings } from './auth/runtime';
 import { StartupError } from './errors';
 
 /** Everything the middleware reads from the environment, parsed and checked once at start. */
@@ -21,6 +22,8 @@ export interface AppConfig {
   readonly opsApiToken: string | undefined;
   /** Largest JSON body the API accepts (flows' http in routes included). */
   readonly apiBodyLimit: string;
+  /** Token encryption key, session lifetime, Login Widget bot token, integration API keys. */
+  readonly auth: AuthSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -98,5 +101,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     demoDevices: parseBool(env, 'MQTT_DEMO_DEVICES', nodeEnv !== 'production'),
     opsApiToken: env.OPS_API_TOKEN || undefined,
     apiBodyLimit: env.API_BODY_LIMIT || '1mb',
+    auth: loadAuthSettings(env),
   };
 }

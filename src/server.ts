@@ -12,6 +12,7 @@ import { createFlowStorage } from './flows/storage';
 import { correlationMiddleware } from './http/correlation';
 import { healthRouter, type ReadinessProbe } from './http/health';
 import type { Logger } from './log';
+import { createAuthRuntime } from './auth';
 import { journalWriteErrorCount } from './journal';
 import { bindOutboundMetrics, createMetrics, httpMetrics } from './metrics';
 import { errorHandler, notFoundHandler } from './http/errors-handler';
@@ -120,7 +121,14 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     undo.push(() => brokerProbe.close());
     mark('mqtt');
 
-    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics };
+    const auth = await createAuthRuntime({
+      db,
+      dataDir: config.dataDir,
+      production: config.env === 'production',
+      settings: config.auth,
+      onRotateError: (err: unknown) => log.warn({ err }, 'shop token re-encryption failed'),
+    });
+    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics, auth };
 
     // 4. HTTP: our routes first, then the editor and flow routes of Node-RED.
     const app = express();

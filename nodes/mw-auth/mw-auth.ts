@@ -63,6 +63,15 @@ export default function registerMwAuth(RED: NodeAPI): void {
       configError = (error as Error).message;
     }
 
+    // The default variable was already parsed (and checked at start) into the middleware's
+    // configuration; other *_API_KEYS variables are read from the environment as named.
+    const apiKeysSpec = (name: string): string | undefined => {
+      if (name === 'INTEGRATION_API_KEYS') {
+        const fromConfig = (RED.settings as unknown as { mw?: { config?: { auth?: { integrationApiKeys?: string } } } }).mw?.config?.auth;
+        if (fromConfig) return fromConfig.integrationApiKeys;
+      }
+      return process.env[name];
+    };
     let keys: ApiKeyRing | undefined;
     const allowed = allowedKeyNames(config);
     if (!configError && config.mode === 'api-key') {
@@ -70,7 +79,7 @@ export default function registerMwAuth(RED: NodeAPI): void {
         configError = RED._('mw-auth.errors.badEnvName', { name: config.apiKeysEnv });
       } else {
         try {
-          keys = ApiKeyRing.parse(process.env[config.apiKeysEnv]);
+          keys = ApiKeyRing.parse(apiKeysSpec(config.apiKeysEnv));
         } catch (error) {
           configError = `${config.apiKeysEnv}: ${(error as Error).message}`;
         }

@@ -7,6 +7,7 @@ import { startMiddleware, type RunningMiddleware } from '../../src/server';
 import { createTestDatabase } from './postgres';
 
 export const TEST_OPS_TOKEN = 'test-ops-token';
+export const TEST_UT10_KEY = 'test-ut10-key-0123456789';
 export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password' };
 
 export interface TestRuntime {
@@ -41,6 +42,7 @@ export function bootRuntime(): Promise<TestRuntime> {
       MQTT_DEMO_DEVICES: '1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
       OPS_API_TOKEN: TEST_OPS_TOKEN,
+      INTEGRATION_API_KEYS: `ut10:${TEST_UT10_KEY}`,
     });
     const mw = await startMiddleware(config, { log: createLogger(config.logLevel) });
     teardown = async () => {
