@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadAuthSettings, type AuthSettings } from './auth/runtime';
 import { StartupError } from './errors';
+import { shopConfigFromEnv, type ShopConfig } from './shop/config';
 
 /** Everything the middleware reads from the environment, parsed and checked once at start. */
 export interface AppConfig {
@@ -24,6 +25,10 @@ export interface AppConfig {
   readonly apiBodyLimit: string;
   /** Token encryption key, session lifetime, Login Widget bot token, integration API keys. */
   readonly auth: AuthSettings;
+  /** Web shop API address, keys, timeouts and catalog sync (SHOP_API_URL, CATALOG_*). */
+  readonly shop: ShopConfig;
+  /** Telegram Bot API base URL (TELEGRAM_API_URL; the sandbox in demo mode). */
+  readonly telegramApiUrl: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,5 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     opsApiToken: env.OPS_API_TOKEN || undefined,
     apiBodyLimit: env.API_BODY_LIMIT || '1mb',
     auth: loadAuthSettings(env),
+    shop: shopConfigFromEnv(env),
+    telegramApiUrl: parseUrl(env, 'TELEGRAM_API_URL', ['https:', 'http:']) ?? 'https://api.telegram.org',
   };
 }

@@ -1,6 +1,7 @@
 import { loadConfig } from './config';
 import { StartupError } from './errors';
 import { createLogger } from './log';
+import { demoEnabled, startDemoSandboxes, type DemoSandboxes } from './demo/sandboxes';
 import { startMiddleware, type RunningMiddleware } from './server';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -17,7 +18,10 @@ function fail(error: unknown): never {
 
 async function main(): Promise<void> {
   let config;
+  let demo: DemoSandboxes | undefined;
   try {
+    // Demo mode: local fakes of the shop, Telegram, STT and LLM wherever no real one is configured.
+    if (demoEnabled(process.env)) demo = await startDemoSandboxes(process.env);
     config = loadConfig();
   } catch (error) {
     fail(error);
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_LIMIT_MS);
     limit.unref();
     (running?.stop() ?? Promise.resolve())
+      .then(() => demo?.stop())
       .then(() => {
         log.info('stopped');
         process.exit(0);
@@ -58,6 +63,11 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
   process.stdout.write(`Ready: editor http://localhost:${running.port}/  health /healthz  readiness /readyz  MQTT ${running.mqttPort ?? config.mqttUrl}\n`);
+  if (demo) {
+    process.stdout.write(
+      `Demo sandboxes: web chat with the bot ${demo.urls.telegram}/chat  shop ${demo.urls.shop}  speech-to-text ${demo.urls.stt}  LLM ${demo.urls.llm}\n`,
+    );
+  }
 }
 
 void main();

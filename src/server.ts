@@ -12,7 +12,8 @@ import { createFlowStorage } from './flows/storage';
 import { correlationMiddleware } from './http/correlation';
 import { healthRouter, type ReadinessProbe } from './http/health';
 import type { Logger } from './log';
-import { createAuthRuntime } from './auth';
+import { authRouter, createAuthRuntime } from './auth';
+import { createCatalogRuntime, registerCatalogRuntime } from './catalog';
 import { journalWriteErrorCount } from './journal';
 import { bindOutboundMetrics, createMetrics, httpMetrics } from './metrics';
 import { errorHandler, notFoundHandler } from './http/errors-handler';
@@ -128,7 +129,16 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
       settings: config.auth,
       onRotateError: (err: unknown) => log.warn({ err }, 'shop token re-encryption failed'),
     });
-    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics, auth };
+    // Catalog cache, its sync from the shop and the search index (stopped after Node-RED).
+    const catalog = createCatalogRuntime({ db, log: log.child({ component: 'catalog' }), metrics, env: {}, config: config.shop });
+    await catalog.start();
+    const unregisterCatalog = registerCatalogRuntime(db, catalog);
+    undo.push(async () => {
+      unregisterCatalog();
+      await catalog.stop();
+    });
+    mark('catalog');
+    const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics, auth, catalog };
 
     // 4. HTTP: our routes first, then the editor and flow routes of Node-RED.
     const app = express();
@@ -139,6 +149,18 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     if (ops.generated) process.stdout.write(`Ops API token (Authorization: Bearer …): ${ops.token}  (kept in ${config.dataDir}/ops-token; set OPS_API_TOKEN to choose one)\n`);
     app.use(opsRouter(db, metrics, ops.token));
     app.get('/api/v1/openapi.json', openApiHandler());
+    const shopClient = catalog.client;
+    app.use(
+      authRouter({
+        runtime: auth,
+        log,
+        exchange: async (data, ctx) => {
+          if (!shopClient) throw new Error('SHOP_API_URL is not set: accounts cannot be linked');
+          return shopClient.loginTelegram(data, ctx);
+        },
+        describe: { sessionScheme: 'sessionToken' },
+      }),
+    );
     let nodeRed: EmbeddedNodeRed | undefined;
     let draining = false;
     const probes = (): ReadinessProbe[] => [

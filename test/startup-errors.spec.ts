@@ -17,7 +17,7 @@ function runMain(env: Record<string, string>, timeoutMs = 40_000): Promise<Outco
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'x-test-pass', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'silent', ADMIN_PASSWORD: 'x-test-pass', DEMO_SANDBOXES: '0', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -52,7 +52,7 @@ export async function startChild(env: Record<string, string>, port?: number): Pr
   const httpPort = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(httpPort), MQTT_PORT: '0', MQTT_DEMO_DEVICES: '0', ADMIN_PASSWORD: 'bench-admin', ...env },
+    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(httpPort), MQTT_PORT: '0', MQTT_DEMO_DEVICES: '0', ADMIN_PASSWORD: 'bench-admin', DEMO_SANDBOXES: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${httpPort}`;

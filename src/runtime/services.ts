@@ -3,6 +3,7 @@ import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import type { MwMetrics } from '../metrics';
 import type { AuthRuntime } from '../auth';
+import type { CatalogRuntime } from '../catalog';
 
 /** How nodes and flows reach the in-process MQTT broker (or the external one from MQTT_URL). */
 export interface MqttEndpoint {
@@ -24,6 +25,8 @@ export interface MiddlewareServices {
   readonly metrics?: MwMetrics;
   /** Session tokens, the encrypted shop-token vault and API keys (src/auth). */
   readonly auth?: AuthRuntime;
+  /** Catalog cache, shop client and search service (src/catalog). */
+  readonly catalog?: CatalogRuntime;
 }
 
 export const SERVICES_SETTINGS_KEY = 'mw';

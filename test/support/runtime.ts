@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { startMiddleware, type RunningMiddleware } from '../../src/server';
+import { startDemoSandboxes, type DemoSandboxes } from '../../src/demo/sandboxes';
 import { createTestDatabase } from './postgres';
 
 export const TEST_OPS_TOKEN = 'test-ops-token';
@@ -15,6 +16,8 @@ export interface TestRuntime {
   readonly baseUrl: string;
   readonly flowsDir: string;
   readonly dataDir: string;
+  /** The fakes of the shop, Telegram, STT and LLM the runtime talks to (sandbox/). */
+  readonly sandboxes: DemoSandboxes;
 }
 
 let booted: Promise<TestRuntime> | undefined;
@@ -30,6 +33,9 @@ export function bootRuntime(): Promise<TestRuntime> {
     const flowsDir = path.join(dataDir, 'flows');
     await cp(path.join(PROJECT_ROOT, 'flows'), flowsDir, { recursive: true });
     const database = await createTestDatabase('mw_runtime');
+    // Nodes read some settings (STT, LLM) from the environment, so the sandboxes' URLs go there.
+    process.env.SANDBOX_PORT_BASE = '0';
+    const sandboxes = await startDemoSandboxes(process.env);
     const config = loadConfig({
       NODE_ENV: 'test',
       PORT: '0',
@@ -41,16 +47,21 @@ export function bootRuntime(): Promise<TestRuntime> {
       ADMIN_PASSWORD: TEST_ADMIN.password,
       MQTT_DEMO_DEVICES: '1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
+      SHOP_API_URL: process.env.SHOP_API_URL,
+      TELEGRAM_API_URL: process.env.TELEGRAM_API_URL,
+      TELEGRAM_BOT_TOKEN: process.env.TELEGRAM_BOT_TOKEN,
+      CATALOG_SEARCH_WORKER: '0',
       OPS_API_TOKEN: TEST_OPS_TOKEN,
       INTEGRATION_API_KEYS: `ut10:${TEST_UT10_KEY}`,
     });
     const mw = await startMiddleware(config, { log: createLogger(config.logLevel) });
     teardown = async () => {
       await mw.stop();
+      await sandboxes.stop();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     };
-    return { mw, baseUrl: `http://127.0.0.1:${mw.port}`, flowsDir, dataDir };
+    return { mw, baseUrl: `http://127.0.0.1:${mw.port}`, flowsDir, dataDir, sandboxes };
   })();
   return booted;
 }
