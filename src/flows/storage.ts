@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeFileAtomic } from './atomic-file';
+import { readTextIfExists, syncDir, writeFileAtomic } from './atomic-file';
 import { readFlowDir, type FlowDirState } from './flow-dir';
 import { createLibrary, type Library } from './library';
 import { checkManifest, DEFAULT_NODE_PACKAGE_NAME, FORMAT_VERSION, MANIFEST_FILE, serializeManifest, type FlowsManifest } from './manifest';
@@ -116,8 +116,37 @@ export function createFlowStorage(options: FlowStorageOptions): FlowStorage {
       return result;
     },
     ...userFiles,
+    // A fresh install has no credentials file yet: start from flows/.credentials-env.json, which
+    // holds only ${ENV_VAR} references (Node-RED substitutes them when it creates the node), so a
+    // bot token or API key is configured by environment and never written to git.
+    async getCredentials() {
+      const stored = await userFiles.getCredentials();
+      if (Object.keys(stored).length > 0) return stored;
+      return readCredentialTemplate(path.join(flowsDir, CREDENTIAL_TEMPLATE_FILE), log);
+    },
     ...library,
   };
+}
+
+export const CREDENTIAL_TEMPLATE_FILE = '.credentials-env.json';
+const ENV_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/** Node id → {field: "${ENV}"}; anything that is not an env reference is refused, never loaded. */
+async function readCredentialTemplate(file: string, log: StorageLog): Promise<Record<string, Record<string, string>>> {
+  const text = await readTextIfExists(file);
+  if (!text) return {};
+  const data = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  const out: Record<string, Record<string, string>> = {};
+  for (const [nodeId, fields] of Object.entries(data)) {
+    for (const [field, value] of Object.entries(fields ?? {})) {
+      if (typeof value !== 'string' || !ENV_REFERENCE.test(value)) {
+        log.warn(`${file}: ${nodeId}.${field} is not an \${ENV_VAR} reference — ignored (secrets never belong in git)`);
+        continue;
+      }
+      (out[nodeId] ??= {})[field] = value;
+    }
+  }
+  return out;
 }
 
 function summarize(s: SaveSummary): string {
