@@ -8,6 +8,8 @@ import { returnCallback, returnPhoto, returnText, startReturn } from './handlers
 import { more, requestManager, search, showItem } from './handlers/search';
 import { escapeHtml, h, splitHtml } from './html';
 import { defaultIntentRules, detectIntent } from './intents';
+import type { SttFailureReason } from '../stt/errors';
+import { sttFailureText } from '../stt/messages';
 import type { ChatState } from './state-store';
 import { helpText, startText, T } from './texts';
 import { Turn } from './turn';
@@ -90,7 +92,8 @@ async function route(turn: Turn): Promise<void> {
       if (u.text.length > max) return turn.send(T.tooLong(u.text.length, max));
       return command(turn, u.command, u.args);
     case 'voice':
-      if (!u.transcript?.trim()) return turn.send(T.voiceFailed);
+      // The speech-to-text failure in the words of src/stt (never silence, never blaming the master).
+      if (!u.transcript?.trim()) return turn.send(u.failure ? h`${sttFailureText(u.failure as SttFailureReason)}` : T.voiceFailed);
       if (u.transcript.length > max) return turn.send(T.tooLong(u.transcript.length, max));
       await text(turn, u.transcript);
       prefixHeard(turn, u.transcript);

@@ -11,3 +11,5 @@ export { botCommands, COMMANDS } from './texts';
 export { renderOrderStatusChanged, renderReturnStatusChanged } from './render/orders';
 export { catalogPortFrom, howtoPortFrom, orderFrom, rateLimitPortFrom, shopPortFrom, toPortError, userFromMsgUser, usersPortFrom } from './adapters';
 export { deliverQueuedOrder, queueOrderPortFrom, QUEUED_ORDER_DESTINATION, QUEUED_ORDER_OPERATION, QUEUED_ORDER_RETRY_POLICY, type QueuedOrderPayload } from './queued-orders';
+export { FEED_CURSORS_TABLE, ORDER_FEED, pollStatusChanges, RETURN_FEED, startStatusNotifier, type NotifyReport, type StatusNotifierDeps } from './notifications';
+export { createAssistantRuntime, type AssistantRuntime, type AssistantRuntimeOptions } from './runtime';

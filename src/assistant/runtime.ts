@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { authRuntimeFor } from '../auth/runtime';
-import { acquireCatalogRuntime, type CatalogRuntimeLease } from '../catalog/runtime';
+import { acquireCatalogRuntime, type CatalogRuntime, type CatalogRuntimeLease } from '../catalog/runtime';
 import { createLlmClient, llmConfigFromEnv, type LlmClient } from '../howto/llm-client';
 import type { Logger } from '../log';
 import { DeliveryWorker } from '../outbound/worker';
@@ -8,6 +8,7 @@ import type { MiddlewareServices } from '../runtime/services';
 import { signedFileUrl } from '../telegram/file-proxy';
 import { catalogPortFrom, howtoPortFrom, rateLimitPortFrom, shopPortFrom, usersPortFrom } from './adapters';
 import type { AssistantPorts, ManagerRequest, QueuedOrder } from './ports';
+import { startStatusNotifier } from './notifications';
 import { deliverQueuedOrder, queueOrderPortFrom, QUEUED_ORDER_DESTINATION, QUEUED_ORDER_RETRY_POLICY } from './queued-orders';
 import { PgChatStateStore } from './state-store';
 import type { OutgoingMessage } from './types';
@@ -27,6 +28,8 @@ export interface AssistantRuntimeOptions {
   readonly notify?: (messages: OutgoingMessage[]) => void;
   /** A manager request (Неси under order), for the flow to turn into a task or a chat message. */
   readonly onManagerRequest?: (request: ManagerRequest) => void;
+  /** Tell linked masters about order and return status changes, polling the shop's feeds this often (0: off; default 15 s). */
+  readonly notifyStatusEveryMs?: number;
   /** An order was queued while the shop is down. */
   readonly onOrderQueued?: (order: QueuedOrder, id: string | number) => void;
   readonly env?: Env;
@@ -54,7 +57,11 @@ export function createAssistantRuntime(services: MiddlewareServices, options: As
   const db: Knex = services.db;
   const log: Logger | undefined = services.log;
   const warnings: string[] = [];
-  const catalog: CatalogRuntimeLease = acquireCatalogRuntime({ db, log, metrics: services.metrics });
+  // The application's catalog runtime (services.catalog) when it provides one, else the shared one of the process.
+  const provided = (services as { catalog?: CatalogRuntime }).catalog;
+  const catalog: CatalogRuntimeLease = provided
+    ? { runtime: provided, ready: Promise.resolve(), release: async () => undefined }
+    : acquireCatalogRuntime({ db, log, metrics: services.metrics });
   let llm: LlmClient | undefined;
   try {
     llm = createLlmClient(llmConfigFromEnv(env));
@@ -100,6 +107,22 @@ export function createAssistantRuntime(services: MiddlewareServices, options: As
     worker.start();
   }
 
+  let notifier: { stop(): Promise<void> } | undefined;
+  const everyMs = options.notifyStatusEveryMs ?? 15_000;
+  const client = catalog.runtime.client;
+  if (everyMs > 0 && client && options.notify) {
+    const notify = options.notify;
+    notifier = startStatusNotifier({
+      db,
+      source: client,
+      everyMs,
+      // A private chat's id is the user's id.
+      chatFor: async (shopUserId) => (await (await authRuntimeFor(services)).vault.findByShopUser(shopUserId))?.telegramUserId,
+      notify: (m) => notify(m),
+      onError: (error) => log?.debug({ err: (error as Error).message }, 'assistant: status notifications poll failed'),
+    });
+  }
+
   return {
     ports,
     store: new PgChatStateStore(db),
@@ -107,6 +130,7 @@ export function createAssistantRuntime(services: MiddlewareServices, options: As
     worker,
     warnings,
     async close() {
+      await notifier?.stop();
       await worker?.stop();
       await catalog.release();
     },

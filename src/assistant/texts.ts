@@ -1,4 +1,4 @@
-import { h, type Html } from './html';
+import { h, join, type Html } from './html';
 
 /** The assistant's fixed Russian texts: brief and friendly, like a good shop assistant. */
 
@@ -20,15 +20,19 @@ export function botCommands(): { command: string; description: string }[] {
   return COMMANDS.map((c) => ({ command: c.command, description: c.description.split(':')[0]!.trim() }));
 }
 
-export function helpText(): Html {
-  return h`Я помогу найти и заказать запчасти. Просто напишите, что нужно, например: <i>дисплей айфон 11</i> — или скажите голосом 🎤
+function commandList(): Html {
+  return join(COMMANDS.map((c) => h`/${c.command} — ${c.description}`));
+}
 
-${COMMANDS.map((c) => h`/${c.command} — ${c.description}\n`)}`;
+export function helpText(): Html {
+  return h`Просто напишите, что нужно, например: <i>дисплей айфон 11</i> — или скажите голосом 🎤 Команды:
+
+${commandList()}`;
 }
 
 export function startText(firstName: string | undefined): Html {
   const hello = firstName ? h`Здравствуйте, ${firstName}! 👋` : h`Здравствуйте! 👋`;
-  return h`${hello} Я «Ассистент мастера» — ищу запчасти, показываю цены для мастеров и наличие, оформляю заказы с доставкой курьером «Неси» или самовывозом.
+  return h`${hello} Я «Ассистент мастера»: ищу запчасти, показываю цены для мастеров и наличие, оформляю заказы с доставкой курьером «Неси» или самовывозом.
 
 ${helpText()}`;
 }

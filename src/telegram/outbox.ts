@@ -42,6 +42,12 @@ export interface OutboxOptions {
   readonly backoffMs?: number;
   /** A retry_after longer than this fails the message instead of holding the chat (default 5 min). */
   readonly maxRetryAfterMs?: number;
+  /**
+   * Added to every pacing interval (default 50 ms): our buckets start counting when a call leaves,
+   * Telegram's when it arrives, and latency jitter would otherwise turn "exactly at the limit"
+   * into an occasional 429.
+   */
+  readonly safetyMarginMs?: number;
   /** Messages waiting per chat; more are refused (default 100). */
   readonly maxQueuePerChat?: number;
   readonly journal?: { write(entry: JournalEntry): void } | null;
@@ -109,6 +115,7 @@ export class TelegramOutbox {
   private readonly perChatRate: number;
   private readonly perChatBurst: number;
   private readonly globalRate: number;
+  private readonly globalBurst: number;
   private readonly maxAttempts: number;
   private readonly maxRateLimitRetries: number;
   private readonly backoffMs: number;
@@ -126,9 +133,11 @@ export class TelegramOutbox {
   readonly stats = { sent: 0, failed: 0, retried: 0, rateLimited: 0 };
 
   constructor(private readonly options: OutboxOptions) {
-    this.perChatRate = options.perChatPerSecond ?? 1;
+    const margin = Math.max(0, options.safetyMarginMs ?? 50);
+    const slower = (rate: number): number => (rate > 0 ? 1000 / (1000 / rate + margin) : 0);
+    this.perChatRate = slower(options.perChatPerSecond ?? 1);
     this.perChatBurst = Math.max(1, options.perChatBurst ?? 3);
-    this.globalRate = options.globalPerSecond ?? 30;
+    this.globalRate = slower(options.globalPerSecond ?? 30);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
     this.backoffMs = options.backoffMs ?? 500;
@@ -136,7 +145,8 @@ export class TelegramOutbox {
     this.maxQueuePerChat = options.maxQueuePerChat ?? 100;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.global = { tokens: this.globalRate > 0 ? this.globalRate : 0, at: this.now() };
+    this.globalBurst = Math.max(1, Math.floor(options.globalPerSecond ?? 30));
+    this.global = { tokens: this.globalRate > 0 ? this.globalBurst : 0, at: this.now() };
   }
 
   /** Messages waiting or being sent. */
@@ -266,7 +276,7 @@ export class TelegramOutbox {
       if (chat.bucket.tokens < 1) wait = Math.max(wait, Math.ceil(((1 - chat.bucket.tokens) / this.perChatRate) * 1000));
     }
     if (this.globalRate > 0) {
-      this.refill(this.global, this.globalRate, this.globalRate, now);
+      this.refill(this.global, this.globalBurst, this.globalRate, now);
       if (this.global.tokens < 1) wait = Math.max(wait, Math.ceil(((1 - this.global.tokens) / this.globalRate) * 1000));
     }
     return wait;

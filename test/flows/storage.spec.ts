@@ -1,3 +1,6 @@
+import fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import p from 'node:path';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -287,16 +290,12 @@ describe('flows storage (one file per tab)', () => {
 
 describe('credential template for a fresh install', () => {
   it('starts from ${ENV} references in flows/.credentials-env.json and ignores literal secrets', async () => {
-    const { createFlowStorage: create } = await import('../../src/flows/storage');
-    const os = await import('node:os');
-    const fsp = await import('node:fs/promises');
-    const p = await import('node:path');
-    const root = await fsp.mkdtemp(p.join(os.tmpdir(), 'mw-cred-tpl-'));
+    const root = await fsp.mkdtemp(p.join(tmpdir(), 'mw-cred-tpl-'));
     const flowsDir = p.join(root, 'flows');
     await fsp.mkdir(flowsDir);
     await fsp.writeFile(p.join(flowsDir, '.credentials-env.json'), JSON.stringify({ bot1: { token: '${TELEGRAM_BOT_TOKEN}', other: 'literal-secret' } }));
     const warnings: string[] = [];
-    const storage = create({ flowsDir, userDir: p.join(root, 'user'), readOnly: false, nodePackageVersion: '0.1.0', log: { info: () => undefined, warn: (m: string) => warnings.push(m), error: () => undefined } });
+    const storage = createFlowStorage({ flowsDir, userDir: p.join(root, 'user'), readOnly: false, nodePackageVersion: '0.1.0', log: { info: () => undefined, warn: (m: string) => warnings.push(m), error: () => undefined } });
     await storage.init();
     assert.deepEqual(await storage.getCredentials(), { bot1: { token: '${TELEGRAM_BOT_TOKEN}' } });
     assert.equal(warnings.length, 1);

@@ -90,12 +90,12 @@ export async function requestManager(turn: Turn, text: string | undefined): Prom
   const user = await turn.user();
   await port({
     chatId: turn.chatId,
-    telegramUserId: turn.userId,
-    firstName: turn.update.firstName,
-    username: turn.update.username,
     linked: user.linked,
     text: what,
-    correlationId: turn.update.correlationId,
+    ...(turn.userId !== undefined ? { telegramUserId: turn.userId } : {}),
+    ...(turn.update.firstName ? { firstName: turn.update.firstName } : {}),
+    ...(turn.update.username ? { username: turn.update.username } : {}),
+    ...(turn.update.correlationId ? { correlationId: turn.update.correlationId } : {}),
   });
   turn.answer('Запрос отправлен менеджеру');
   turn.send(h`📦 Передал менеджеру запрос «${what}». Он найдёт запчасть под заказ и напишет вам здесь — обычно в течение рабочего дня. Привезёт курьер «Неси».`);
