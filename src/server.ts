@@ -23,6 +23,7 @@ import { resolveOpsToken } from './ops/ops-auth';
 import { queueStats } from './outbound';
 import { HOUSEKEEPING_JOBS } from './runtime/housekeeping';
 import { scheduleJobs } from './runtime/jobs';
+import { setUpTelegram } from './runtime/telegram-setup';
 import { attachMqttWebSocket, startBroker, type RunningBroker } from './mqtt/broker';
 import { ensureDemoDevices } from './mqtt/demo-devices';
 import { DeviceCredentialStore } from './mqtt/device-credentials';
@@ -170,6 +171,7 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
       { name: 'flows', check: async () => { if (!nodeRed?.isStarted()) throw new Error('flows not started'); } },
     ];
     app.use(healthRouter(probes));
+    await setUpTelegram(app, config, config.port === 0 ? undefined : config.port, log);
     for (const install of options.routes ?? []) await install(app, services);
 
     const server = createHttpServer(app);

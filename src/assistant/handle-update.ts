@@ -119,7 +119,7 @@ function prefixHeard(turn: Turn, transcript: string): void {
   const i = turn.out.findIndex((m) => m.method === 'sendMessage');
   if (i < 0) return;
   const m = turn.out[i]!;
-  turn.out[i] = { ...m, text: `🎤 «${escapeHtml(transcript.trim())}»\n${m.text ?? ''}` };
+  turn.out[i] = { ...m, text: `🎤 Распознал: «${escapeHtml(transcript.trim())}»\n${m.text ?? ''}` };
 }
 
 async function text(turn: Turn, message: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { PgChatStateStore } from '../assistant/state-store';
 import { AUTH_HOUSEKEEPING_JOBS } from '../auth';
 import { purgeExpired } from '../idempotency';
 import { journalMaintenance } from '../journal';
@@ -15,4 +16,5 @@ export const HOUSEKEEPING_JOBS: readonly Job[] = [
   { name: 'outbound-purge-delivered', everyMs: DAY, run: (db, now) => purgeDelivered(db, 7 * DAY, { now }) },
   { name: 'rate-limit-prune', everyMs: HOUR, run: (db) => pruneIdleBuckets(db) },
   ...AUTH_HOUSEKEEPING_JOBS,
+  { name: 'assistant-chats-prune', everyMs: DAY, run: (db, now) => new PgChatStateStore(db).pruneIdle(undefined, now) },
 ];

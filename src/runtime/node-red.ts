@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Express } from 'express';
 import RED from 'node-red';
 import { StartupError } from '../errors';
+import { cancelTelegramPollsWhenFlowsStop } from './telegram-polling';
 import type { NodeRedSettings } from '../../settings';
 
 interface RuntimeStateEvent {
@@ -29,6 +30,7 @@ export async function startNodeRed(server: http.Server, app: Express, settings: 
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
 
+  cancelTelegramPollsWhenFlowsStop(RED);
   let started = false;
   RED.events.on('flows:started', () => {
     started = true;

@@ -352,7 +352,7 @@ describe('assistant: the master’s Telegram bot end to end', function () {
   it('voice: the transcript is handled like text and shown', async () => {
     const chat = 200013;
     const [msg] = await h.voice(chat, 'дисплей айфон 11');
-    assert.match(msg!.text!, /^🎤 «дисплей айфон 11»\n/);
+    assert.match(msg!.text!, /^🎤 Распознал: «дисплей айфон 11»\n/);
     assert.ok(h.buttons(msg).some((b) => b.callback_data === 'add:10116'));
   });
 

@@ -153,7 +153,7 @@ describe('mw-assistant node in a telegrambot flow', function () {
       transcript: 'акб редми 9а',
     });
     const heard = await botMessage(800002, /^🎤/);
-    assert.match(heard.text!, /^🎤 «акб редми 9а»\n[\s\S]*Аккумулятор BN56/);
+    assert.match(heard.text!, /^🎤 Распознал: «акб редми 9а»\n[\s\S]*Аккумулятор BN56/);
   });
 
   it('config migrations fill the defaults of an old config', () => {

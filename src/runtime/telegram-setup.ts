@@ -1,0 +1,44 @@
+import type { Express } from 'express';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { botCommands } from '../assistant/texts';
+import type { AppConfig } from '../config';
+import type { Logger } from '../log';
+import { BotApi, telegramFileRouter } from '../telegram';
+
+async function resolveFileLinkSecret(dataDir: string, configured?: string): Promise<string> {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'telegram-file-link-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(24).toString('base64url');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * What the assistant needs around its flows: the signed photo links of return photos
+ * (/api/v1/telegram/files/:id?sig=…, so the shop fetches photos without the bot token) and the
+ * bot's command menu, registered once with language "ru" (telegrambot 17.0.6 wipes menus
+ * registered without one). The assistant's nodes read their settings from the environment, so
+ * the defaults derived here are put there when the operator has not set them.
+ */
+export async function setUpTelegram(app: Express, config: AppConfig, port: number | undefined, log: Logger): Promise<void> {
+  const token = config.auth.botToken;
+  if (!token) {
+    log.warn('TELEGRAM_BOT_TOKEN is not set: the assistant bot is not connected');
+    return;
+  }
+  const env = process.env;
+  const secret = await resolveFileLinkSecret(config.dataDir, env.TELEGRAM_FILE_LINK_SECRET);
+  env.TELEGRAM_FILE_LINK_SECRET ??= secret;
+  // The bot config node of the flows takes its API address from ${TELEGRAM_API_URL}.
+  env.TELEGRAM_API_URL ??= config.telegramApiUrl;
+  env.TELEGRAM_BOT_TOKEN ??= token;
+  if (port !== undefined) env.ASSISTANT_PHOTO_BASE_URL ??= `http://127.0.0.1:${port}/api/v1/telegram/files`;
+  const api = new BotApi({ token, baseUrl: config.telegramApiUrl });
+  app.use('/api/v1/telegram/files', telegramFileRouter({ api, secret }));
+  api.call('setMyCommands', { commands: botCommands(), language_code: 'ru' }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not register the bot commands'));
+}
