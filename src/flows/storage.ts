@@ -143,6 +143,12 @@ async function readCredentialTemplate(file: string, log: StorageLog): Promise<Re
         log.warn(`${file}: ${nodeId}.${field} is not an \${ENV_VAR} reference — ignored (secrets never belong in git)`);
         continue;
       }
+      // An unset variable leaves the field out, so the node reports "not configured" once
+      // instead of running with a literal "${…}" (a bot would poll an invalid URL forever).
+      if (process.env[value.slice(2, -1)] === undefined) {
+        log.info(`${nodeId}.${field}: ${value.slice(2, -1)} is not set — left empty`);
+        continue;
+      }
       (out[nodeId] ??= {})[field] = value;
     }
   }

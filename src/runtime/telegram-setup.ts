@@ -27,6 +27,8 @@ async function resolveFileLinkSecret(dataDir: string, configured?: string): Prom
  */
 export async function setUpTelegram(app: Express, config: AppConfig, port: number | undefined, log: Logger): Promise<void> {
   const token = config.auth.botToken;
+  // The bot config node of the flows takes its API address from ${TELEGRAM_API_URL}.
+  process.env.TELEGRAM_API_URL ??= config.telegramApiUrl;
   if (!token) {
     log.warn('TELEGRAM_BOT_TOKEN is not set: the assistant bot is not connected');
     return;
@@ -34,8 +36,6 @@ export async function setUpTelegram(app: Express, config: AppConfig, port: numbe
   const env = process.env;
   const secret = await resolveFileLinkSecret(config.dataDir, env.TELEGRAM_FILE_LINK_SECRET);
   env.TELEGRAM_FILE_LINK_SECRET ??= secret;
-  // The bot config node of the flows takes its API address from ${TELEGRAM_API_URL}.
-  env.TELEGRAM_API_URL ??= config.telegramApiUrl;
   env.TELEGRAM_BOT_TOKEN ??= token;
   if (port !== undefined) env.ASSISTANT_PHOTO_BASE_URL ??= `http://127.0.0.1:${port}/api/v1/telegram/files`;
   const api = new BotApi({ token, baseUrl: config.telegramApiUrl });

@@ -293,7 +293,8 @@ describe('credential template for a fresh install', () => {
     const root = await fsp.mkdtemp(p.join(tmpdir(), 'mw-cred-tpl-'));
     const flowsDir = p.join(root, 'flows');
     await fsp.mkdir(flowsDir);
-    await fsp.writeFile(p.join(flowsDir, '.credentials-env.json'), JSON.stringify({ bot1: { token: '${TELEGRAM_BOT_TOKEN}', other: 'literal-secret' } }));
+    await fsp.writeFile(p.join(flowsDir, '.credentials-env.json'), JSON.stringify({ bot1: { token: '${TELEGRAM_BOT_TOKEN}', other: 'literal-secret', unset: '${MW_TEST_UNSET_VARIABLE}' } }));
+    process.env.TELEGRAM_BOT_TOKEN ??= '1:test';
     const warnings: string[] = [];
     const storage = createFlowStorage({ flowsDir, userDir: p.join(root, 'user'), readOnly: false, nodePackageVersion: '0.1.0', log: { info: () => undefined, warn: (m: string) => warnings.push(m), error: () => undefined } });
     await storage.init();
