@@ -64,10 +64,17 @@ function storedResponseOf(row: KeyRow): StoredResponse {
  * expired (a stale row not yet purged counts as absent), or when it is an in-flight row whose
  * lease ran out and the request is the same (crash takeover). In every other case the WHERE is
  * false: PostgreSQL still locks the row, returns nothing, and the caller reads what is there.
+ *
+ * The claim commits without waiting for the WAL flush (set_config local to this one-statement
+ * transaction): it must be visible at once, not durable at once. WAL is sequential, so the
+ * request's side effects and its stored answer, which commit synchronously afterwards, make the
+ * claim durable too; a database crash before them loses the claim and nothing else, and the
+ * retry simply executes. Under load this saves one fsync wait per request.
  */
 const CLAIM_SQL = `
   insert into idempotency_keys as k (principal, key, fingerprint, state, lease_token, lease_until, created_at, expires_at)
-  values (?, ?, ?, 'in_flight', ?, now() + make_interval(secs => ?), now(), now() + make_interval(secs => ?))
+  select ?, ?, ?, 'in_flight', ?::uuid, now() + make_interval(secs => ?), now(), now() + make_interval(secs => ?)
+    from (select set_config('synchronous_commit', 'off', true)) as async_commit
   on conflict (principal, key) do update set
     fingerprint      = excluded.fingerprint,
     state            = 'in_flight',

@@ -208,3 +208,19 @@ describe('idempotency store (PostgreSQL)', () => {
     });
   });
 });
+
+describe('idempotency claim commit mode', () => {
+  it('commits the claim asynchronously without leaking the setting to the pooled connection', async () => {
+    const { url, drop } = await createTestDatabase();
+    const single = createKnex(url, 1); // one connection: whatever the claim set would stay on it
+    try {
+      const r = await begin(single, { principal: 'p', key: 'k-async', fingerprint: 'f', leaseMs: 1000, ttlMs: 60_000 });
+      assert.equal(r.kind, 'execute');
+      const shown = await single.raw<{ rows: { synchronous_commit: string }[] }>('show synchronous_commit');
+      assert.equal(shown.rows[0].synchronous_commit, 'on', 'the stored answer and side effects still wait for the WAL flush');
+    } finally {
+      await single.destroy();
+      await drop();
+    }
+  });
+});
