@@ -108,10 +108,12 @@ async function main(): Promise<void> {
   const idleRss = child.rssMb();
   try {
     // Warm-up: JIT, connection pools, journal partitions.
-    await runOnce(child.baseUrl, 'full', { ...args, seconds: 5, rate: Math.min(args.rate, 200) }, child.rssMb);
+    await runOnce(child.baseUrl, 'full', { ...args, seconds: 10 }, child.rssMb);
     const rounds: RoundResult[] = [];
     for (let r = 0; r < args.rounds; r++) {
-      for (const v of VARIANTS) {
+      // Each round starts with another variant, so no variant always runs first (or last).
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
+      for (const v of order) {
         const res = await runOnce(child.baseUrl, v, args, child.rssMb);
         rounds.push(res);
         console.error(`round ${r + 1} ${v.padEnd(12)} rps=${res.rps.toFixed(0)} p50=${res.p50}ms p95=${res.p95}ms p99=${res.p99}ms errors=${res.errors} non2xx=${res.non2xx}`);
