@@ -124,6 +124,7 @@ export class TelegramOutbox {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly idleChats = new Map<number, { bucket: Bucket; pausedUntil: number; until: number }>();
   private readonly depthListeners = new Set<(depth: number) => void>();
   private inFlightFast = 0;
   private waiting = 0;
@@ -134,10 +135,14 @@ export class TelegramOutbox {
 
   constructor(private readonly options: OutboxOptions) {
     const margin = Math.max(0, options.safetyMarginMs ?? 50);
+    // Per chat the margin is added to each interval (1 s → 1.05 s). Globally it is applied as a
+    // share of one second (5 % slower): added to every 33 ms interval it would cut 30/s to 12/s,
+    // and the global burst already absorbs latency jitter.
     const slower = (rate: number): number => (rate > 0 ? 1000 / (1000 / rate + margin) : 0);
+    const slowerShare = (rate: number): number => (rate > 0 ? (rate * 1000) / (1000 + margin) : 0);
     this.perChatRate = slower(options.perChatPerSecond ?? 1);
     this.perChatBurst = Math.max(1, options.perChatBurst ?? 3);
-    this.globalRate = slower(options.globalPerSecond ?? 30);
+    this.globalRate = slowerShare(options.globalPerSecond ?? 30);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
     this.backoffMs = options.backoffMs ?? 500;
@@ -145,7 +150,8 @@ export class TelegramOutbox {
     this.maxQueuePerChat = options.maxQueuePerChat ?? 100;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.globalBurst = Math.max(1, Math.floor(options.globalPerSecond ?? 30));
+    // The burst follows the slowed rate too, so we never empty Telegram's whole bucket at once.
+    this.globalBurst = Math.max(1, Math.floor(this.globalRate));
     this.global = { tokens: this.globalRate > 0 ? this.globalBurst : 0, at: this.now() };
   }
 
@@ -232,10 +238,26 @@ export class TelegramOutbox {
   private chatOf(chatId: number): ChatQueue {
     let chat = this.chats.get(chatId);
     if (!chat) {
-      chat = { chatId, jobs: [], running: false, pausedUntil: 0, bucket: { tokens: this.perChatBurst, at: this.now() } };
+      // A chat that went quiet a moment ago keeps its spent tokens and any retry_after pause:
+      // Telegram's own counter for the chat does not reset when our queue empties.
+      const idle = this.idleChats.get(chatId);
+      this.idleChats.delete(chatId);
+      chat = { chatId, jobs: [], running: false, pausedUntil: idle?.pausedUntil ?? 0, bucket: idle?.bucket ?? { tokens: this.perChatBurst, at: this.now() } };
       this.chats.set(chatId, chat);
     }
     return chat;
+  }
+
+  /** Remembers a quiet chat's pacing until its bucket has refilled and any pause has passed. */
+  private rememberIdle(chat: ChatQueue): void {
+    const now = this.now();
+    const refillMs = this.perChatRate > 0 ? ((this.perChatBurst - chat.bucket.tokens) / this.perChatRate) * 1000 : 0;
+    const until = Math.max(chat.bucket.at + refillMs, chat.pausedUntil);
+    if (until <= now) return;
+    this.idleChats.set(chat.chatId, { bucket: chat.bucket, pausedUntil: chat.pausedUntil, until });
+    if (this.idleChats.size > 10_000) {
+      for (const [id, entry] of this.idleChats) if (entry.until <= now) this.idleChats.delete(id);
+    }
   }
 
   private changed(): void {
@@ -313,7 +335,10 @@ export class TelegramOutbox {
       }
     } finally {
       chat.running = false;
-      if (!chat.jobs.length) this.chats.delete(chat.chatId);
+      if (!chat.jobs.length) {
+        this.chats.delete(chat.chatId);
+        this.rememberIdle(chat);
+      }
     }
   }
 

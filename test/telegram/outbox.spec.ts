@@ -69,6 +69,34 @@ describe('telegram outbox (Bot API send queue)', function () {
     await outbox.close();
   });
 
+  it('sends close to the global limit itself (30/s less the safety margin), not a fraction of it', async () => {
+    tg.setRateLimits({ maxPerChatPerSecond: 0, maxGlobalPerSecond: 30 });
+    const many = Array.from({ length: 60 }, (_, i) => 910_000 + i);
+    for (const c of many) tg.ensureChat(c, { firstName: 'Мастер' });
+    const outbox = new TelegramOutbox({ api, perChatPerSecond: 0, globalPerSecond: 30 });
+    const t0 = Date.now();
+    const results = await Promise.all(many.map((c) => outbox.send(msg(c, 'x'))));
+    const elapsed = Date.now() - t0;
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(tg.core.limiter.refused.global, 0);
+    // A burst of 30, then 30 more at ≈28.6/s: about 1.05 s. At 12/s it would take 2.5 s.
+    assert.ok(elapsed >= 700 && elapsed < 1800, `60 messages over 60 chats took ${elapsed} ms`);
+    await outbox.close();
+  });
+
+  it('remembers a chat that went quiet a moment ago: the next turn does not get a fresh burst', async () => {
+    tg.setRateLimits({ maxPerChatPerSecond: 1, burstPerChat: 3, maxGlobalPerSecond: 0 });
+    const outbox = new TelegramOutbox({ api, perChatPerSecond: 1, perChatBurst: 3, globalPerSecond: 0 });
+    const chat = chats[1]!;
+    await outbox.sendAll([msg(chat, 't1'), msg(chat, 't2'), msg(chat, 't3')]);
+    const t0 = Date.now();
+    const [next] = await outbox.sendAll([msg(chat, 't4')]);
+    assert.ok(next!.ok);
+    assert.ok(Date.now() - t0 >= 800, 'waits for a token instead of running into Telegram’s 429');
+    assert.equal(tg.core.limiter.refused.chat, 0);
+    await outbox.close();
+  });
+
   it('honours 429 retry_after from Telegram’s flood limiter: pauses the chat, resends the same message, order kept', async () => {
     tg.setRateLimits({ maxPerChatPerSecond: 1, burstPerChat: 1, maxGlobalPerSecond: 0 });
     // No pacing of our own: the sandbox must push back.
