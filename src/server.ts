@@ -12,6 +12,7 @@ import { createFlowStorage } from './flows/storage';
 import { correlationMiddleware } from './http/correlation';
 import { healthRouter, type ReadinessProbe } from './http/health';
 import type { Logger } from './log';
+import { describeApiV1Operations, startApiV1Runtime } from './api';
 import { authRouter, createAuthRuntime } from './auth';
 import { createCatalogRuntime, registerCatalogRuntime } from './catalog';
 import { journalWriteErrorCount } from './journal';
@@ -140,6 +141,11 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     });
     mark('catalog');
     const services: MiddlewareServices = { config, db, mqtt: mqttEndpoint, log, metrics, auth, catalog };
+    // API v1 routes are flows; their OpenAPI description and the worker that places orders
+    // queued while the shop was down live here (stopped after the flows, before the catalog).
+    describeApiV1Operations();
+    const apiV1 = startApiV1Runtime(services);
+    undo.push(() => apiV1.stop());
 
     // 4. HTTP: our routes first, then the editor and flow routes of Node-RED.
     const app = express();
