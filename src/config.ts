@@ -29,6 +29,9 @@ export interface AppConfig {
   readonly shop: ShopConfig;
   /** Telegram Bot API base URL (TELEGRAM_API_URL; the sandbox in demo mode). */
   readonly telegramApiUrl: string;
+  /** The bot's @username for the Login Widget, and the widget script (the sandbox's in demo mode). */
+  readonly telegramBotUsername: string;
+  readonly telegramWidgetUrl: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,5 +112,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: loadAuthSettings(env),
     shop: shopConfigFromEnv(env),
     telegramApiUrl: parseUrl(env, 'TELEGRAM_API_URL', ['https:', 'http:']) ?? 'https://api.telegram.org',
+    telegramBotUsername: env.TELEGRAM_BOT_USERNAME || 'AssistantMasteraBot',
+    telegramWidgetUrl: parseUrl(env, 'TELEGRAM_WIDGET_URL', ['https:', 'http:']) ?? 'https://telegram.org/js/telegram-widget.js?22',
   };
 }

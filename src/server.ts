@@ -14,6 +14,7 @@ import { healthRouter, type ReadinessProbe } from './http/health';
 import type { Logger } from './log';
 import { describeApiV1Operations, startApiV1Runtime } from './api';
 import { authRouter, createAuthRuntime } from './auth';
+import { loginPageRouter } from './auth/login-page';
 import { createCatalogRuntime, registerCatalogRuntime } from './catalog';
 import { journalWriteErrorCount } from './journal';
 import { bindOutboundMetrics, createMetrics, httpMetrics } from './metrics';
@@ -24,7 +25,7 @@ import { resolveOpsToken } from './ops/ops-auth';
 import { queueStats } from './outbound';
 import { HOUSEKEEPING_JOBS } from './runtime/housekeeping';
 import { scheduleJobs } from './runtime/jobs';
-import { setUpTelegram } from './runtime/telegram-setup';
+import { publishAssistantUrls, setUpTelegram } from './runtime/telegram-setup';
 import { attachMqttWebSocket, startBroker, type RunningBroker } from './mqtt/broker';
 import { ensureDemoDevices } from './mqtt/demo-devices';
 import { DeviceCredentialStore } from './mqtt/device-credentials';
@@ -156,6 +157,7 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     if (ops.generated) process.stdout.write(`Ops API token (Authorization: Bearer …): ${ops.token}  (kept in ${config.dataDir}/ops-token; set OPS_API_TOKEN to choose one)\n`);
     app.use(opsRouter(db, metrics, ops.token));
     app.get('/api/v1/openapi.json', openApiHandler());
+    app.use(loginPageRouter({ botUsername: config.telegramBotUsername, widgetScriptUrl: config.telegramWidgetUrl }));
     const shopClient = catalog.client;
     app.use(
       authRouter({
@@ -177,7 +179,7 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
       { name: 'flows', check: async () => { if (!nodeRed?.isStarted()) throw new Error('flows not started'); } },
     ];
     app.use(healthRouter(probes));
-    await setUpTelegram(app, config, config.port === 0 ? undefined : config.port, log);
+    await setUpTelegram(app, config, log);
     for (const install of options.routes ?? []) await install(app, services);
 
     const server = createHttpServer(app);
@@ -206,6 +208,7 @@ export async function startMiddleware(config: AppConfig, options: StartOptions):
     };
     undo.push(closeHttp);
     mark('http');
+    publishAssistantUrls(listening.port);
 
     nodeRed = await startNodeRed(server, app, settings);
     // After every router and Node-RED's own: what nobody handled is a problem+json 404 or 500.

@@ -8,6 +8,7 @@ import { Params } from './params';
 import type { RateLimits } from './rate-limit';
 import type { ChatInput } from './store';
 import type { SandboxUserInput, TgBotCommand, TgCallbackQuery, TgMessage, TgUpdate, TgWebhookInfo, Transcript, TranscriptCallback } from './types';
+import { loginWidgetRouter } from './login-widget';
 import { webChatRouter } from './web';
 
 export { DEFAULT_SANDBOX_TOKEN, ControlError, type TelegramSandboxOptions } from './core';
@@ -38,7 +39,8 @@ export class TelegramSandbox extends FakeServer {
     // before the harness's recording and fault injection.
     this.app.use('/__control', controlRouter(this.core));
     this.app.use(webChatRouter(this.core));
-    hoistLastLayers(this.app, 2);
+    this.app.use(loginWidgetRouter(() => this.core.token));
+    hoistLastLayers(this.app, 3);
     this.app.use(botApiRouter(this.core));
   }
 

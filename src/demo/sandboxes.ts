@@ -43,6 +43,7 @@ export async function startDemoSandboxes(env: Env): Promise<DemoSandboxes> {
   setDefault('SHOP_API_URL', `${urls.shop}/rest/v1`);
   setDefault('TELEGRAM_BOT_TOKEN', botToken);
   setDefault('TELEGRAM_API_URL', urls.telegram);
+  setDefault('TELEGRAM_WIDGET_URL', `${urls.telegram}/js/telegram-widget.js`);
   setDefault('STT_PROVIDER', 'openai');
   setDefault('STT_URL', urls.stt);
   setDefault('STT_API_KEY', DEFAULT_STT_API_KEY);

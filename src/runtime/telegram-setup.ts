@@ -25,7 +25,7 @@ async function resolveFileLinkSecret(dataDir: string, configured?: string): Prom
  * registered without one). The assistant's nodes read their settings from the environment, so
  * the defaults derived here are put there when the operator has not set them.
  */
-export async function setUpTelegram(app: Express, config: AppConfig, port: number | undefined, log: Logger): Promise<void> {
+export async function setUpTelegram(app: Express, config: AppConfig, log: Logger): Promise<void> {
   const token = config.auth.botToken;
   // The bot config node of the flows takes its API address from ${TELEGRAM_API_URL}.
   process.env.TELEGRAM_API_URL ??= config.telegramApiUrl;
@@ -37,8 +37,16 @@ export async function setUpTelegram(app: Express, config: AppConfig, port: numbe
   const secret = await resolveFileLinkSecret(config.dataDir, env.TELEGRAM_FILE_LINK_SECRET);
   env.TELEGRAM_FILE_LINK_SECRET ??= secret;
   env.TELEGRAM_BOT_TOKEN ??= token;
-  if (port !== undefined) env.ASSISTANT_PHOTO_BASE_URL ??= `http://127.0.0.1:${port}/api/v1/telegram/files`;
   const api = new BotApi({ token, baseUrl: config.telegramApiUrl });
   app.use('/api/v1/telegram/files', telegramFileRouter({ api, secret }));
   api.call('setMyCommands', { commands: botCommands(), language_code: 'ru' }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not register the bot commands'));
+}
+
+/**
+ * Addresses the assistant puts into messages (account-link page, return-photo links), derived
+ * from the port the server really listens on unless the operator set public ones.
+ */
+export function publishAssistantUrls(port: number): void {
+  process.env.ASSISTANT_PHOTO_BASE_URL ??= `http://127.0.0.1:${port}/api/v1/telegram/files`;
+  process.env.ASSISTANT_LOGIN_URL ??= `http://localhost:${port}/login`;
 }

@@ -104,6 +104,25 @@ describe('flow «Ассистент мастера» (real runtime, Telegram and
     assert.equal((await shopOrders()).length, before + 1, 'exactly one order created');
   });
 
+  it('asks an unlinked master to link the account; the login page and the Login Widget link it', async () => {
+    const chat = 710005;
+    const [ask] = await say(chat, '/bring');
+    const url = /(http:\/\/localhost:\d+\/login\S*)/.exec(ask.text ?? '')?.[1];
+    assert.ok(url, `a link to the login page: ${ask.text}`);
+    const page = await (await fetch(url.replace('localhost', '127.0.0.1'))).text();
+    const widget = /<script async src="([^"]+)" data-telegram-login="([^"]+)"/.exec(page);
+    assert.ok(widget, 'the page embeds the Telegram Login Widget');
+    assert.equal(widget[1], `${rt.sandboxes.urls.telegram}/js/telegram-widget.js`);
+    // What the widget hands to the page's onauth callback after the master confirms in Telegram.
+    const user = await (await fetch(`${rt.sandboxes.urls.telegram}/__widget/auth?id=${chat}&first_name=Олег`)).json();
+    const linked = await fetch(`${rt.baseUrl}/api/v1/auth/telegram`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) });
+    assert.equal(linked.status, 200, await linked.clone().text());
+    const forged = await fetch(`${rt.baseUrl}/api/v1/auth/telegram`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...(user as object), id: chat + 1 }) });
+    assert.equal(forged.status, 401, 'a changed id breaks the hash');
+    const [after] = await say(chat, '/bring');
+    assert.doesNotMatch(after.text ?? '', /Привязать аккаунт/);
+  });
+
   it('understands a voice note: shows the transcript and searches', async () => {
     const chat = 710003;
     const sent = await tg.sendVoice(chat, 'дисплей самсунг а пятьдесят один');

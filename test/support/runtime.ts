@@ -50,6 +50,7 @@ export function bootRuntime(): Promise<TestRuntime> {
       SHOP_API_URL: process.env.SHOP_API_URL,
       TELEGRAM_API_URL: process.env.TELEGRAM_API_URL,
       TELEGRAM_BOT_TOKEN: process.env.TELEGRAM_BOT_TOKEN,
+      TELEGRAM_WIDGET_URL: process.env.TELEGRAM_WIDGET_URL,
       CATALOG_SEARCH_WORKER: '0',
       OPS_API_TOKEN: TEST_OPS_TOKEN,
       INTEGRATION_API_KEYS: `ut10:${TEST_UT10_KEY}`,
