@@ -26,27 +26,7 @@ export interface CatalogRow {
 }
 
 /** The row written for a shop product (stock as JSON text: knex would turn objects into arrays otherwise). */
-export interface CatalogInsertRow {
-  id: number;
-  xml_id: string | null;
-  code: string | null;
-  article: string | null;
-  name: string;
-  section: string | null;
-  part_type: string | null;
-  brand: string | null;
-  models: string[];
-  quality: string | null;
-  color: string | null;
-  price: number | null;
-  price_master: number | null;
-  currency: string;
-  stock: string;
-  quantity: number;
-  barcode: string | null;
-  active: boolean;
-  updated_at_source: string;
-}
+export type CatalogInsertRow = Omit<CatalogRow, 'stock' | 'synced_at'> & { stock: string };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => {
