@@ -49,6 +49,8 @@ export interface MwMetrics {
   recordSearch(noResult: boolean, channel?: string): void;
   /** Share of cash-on-delivery orders, 0…1. */
   setCodShare(ratio: number): void;
+  /** An order the shop accepted; keeps `orders_created_total` and the `cod_share` gauge. */
+  recordOrderCreated(paymentType: string): void;
   setJournalWriteErrorsSource(getter: () => number): void;
   setQueueStatsSource(source: () => Promise<readonly QueueStat[]>): void;
   /** Prometheus text exposition. */
@@ -200,6 +202,8 @@ export function createMetrics(options: MetricsOptions = {}): MwMetrics {
   const searchNoResult = new Counter({ name: 'search_no_result_total', help: 'Catalog searches that found nothing', labelNames: ['channel'] as const, registers });
   const channels = bounded();
   const codShare = new Gauge({ name: 'cod_share', help: 'Share of cash-on-delivery orders (0…1)', registers });
+  const ordersCreated = new Counter({ name: 'orders_created_total', help: 'Orders the web shop accepted, by payment type', labelNames: ['payment_type'], registers });
+  const orderCounts = { cod: 0, all: 0 };
   registry.registerMetric(collectErrors);
 
   return {
@@ -224,6 +228,13 @@ export function createMetrics(options: MetricsOptions = {}): MwMetrics {
       else searchNoResult.inc({ channel: c }, 0); // the series exists from the first search, so rates start at 0
     },
     setCodShare: (ratio) => codShare.set(Math.min(1, Math.max(0, ratio))),
+    recordOrderCreated: (paymentType) => {
+      const type = paymentType === 'cod' ? 'cod' : paymentType === 'prepaid' ? 'prepaid' : 'other';
+      ordersCreated.inc({ payment_type: type });
+      orderCounts.all += 1;
+      if (type === 'cod') orderCounts.cod += 1;
+      codShare.set(orderCounts.cod / orderCounts.all);
+    },
     setJournalWriteErrorsSource: (getter) => {
       journalSource = getter;
       journalLast = 0;

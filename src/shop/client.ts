@@ -84,7 +84,7 @@ export interface ShopClientOptions {
   readonly journalSystem?: string;
   readonly log?: Pick<Logger, 'warn' | 'info' | 'debug'>;
   /** Breaker state goes to `outbound_circuit_state{destination="shop-api"}` (label: `metricsDestination`). */
-  readonly metrics?: { setBreakerState(destination: string, state: BreakerState): void };
+  readonly metrics?: { setBreakerState(destination: string, state: BreakerState): void; recordOrderCreated?(paymentType: string): void };
   readonly metricsDestination?: string;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
@@ -460,7 +460,10 @@ export class ShopClient {
     if (typeof input.externalId !== 'string' || input.externalId.trim() === '') {
       return Promise.reject(new TypeError('createOrder needs externalId (the idempotency key of the order)'));
     }
-    return this.result('sale.order.create', { ...input }, ctx);
+    return this.result<ShopOrder>('sale.order.create', { ...input }, ctx).then((order) => {
+      this.options.metrics?.recordOrderCreated?.(input.paymentType);
+      return order;
+    });
   }
 
   listOrders(ctx: ShopCallContext, params: ShopListParams = {}): Promise<ShopPage<ShopOrder>> {

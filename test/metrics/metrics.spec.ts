@@ -207,3 +207,17 @@ describe('metrics', () => {
     });
   });
 });
+
+describe('order metrics', () => {
+  it('counts accepted orders by payment type and keeps the COD share', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.recordOrderCreated('cod');
+    metrics.recordOrderCreated('prepaid');
+    metrics.recordOrderCreated('cod');
+    metrics.recordOrderCreated('cod');
+    const text = await metrics.registry.metrics();
+    assert.match(text, /orders_created_total\{payment_type="cod"\} 3/);
+    assert.match(text, /orders_created_total\{payment_type="prepaid"\} 1/);
+    assert.match(text, /cod_share 0\.75/);
+  });
+});
