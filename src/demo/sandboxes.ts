@@ -31,23 +31,29 @@ export interface DemoSandboxes {
 export async function startDemoSandboxes(env: Env): Promise<DemoSandboxes> {
   const base = Number(env.SANDBOX_PORT_BASE || 18080);
   const pin = (offset: number): number => (base === 0 ? 0 : base + offset);
-  // The shop checks Login Widget hashes with the same bot token the middleware uses.
+  // Each system is pointed at its sandbox only when the operator configured nothing for it, so a
+  // real token or key never travels to a fake. The shop checks Login Widget hashes with the same
+  // bot token the middleware uses.
+  const realTelegram = Boolean(env.TELEGRAM_BOT_TOKEN);
   const botToken = env.TELEGRAM_BOT_TOKEN || DEFAULT_SANDBOX_TOKEN;
   env.SHOP_SANDBOX_BOT_TOKEN ??= botToken;
-  env.TELEGRAM_SANDBOX_TOKEN ??= botToken;
+  env.TELEGRAM_SANDBOX_TOKEN ??= realTelegram ? DEFAULT_SANDBOX_TOKEN : botToken;
   const running: RunningSandboxes = await startSandboxes({ shop: pin(1), telegram: pin(2), stt: pin(3), llm: pin(4) });
   const { urls } = running;
-  const setDefault = (name: string, value: string): void => {
-    if (!env[name]) env[name] = value;
-  };
-  setDefault('SHOP_API_URL', `${urls.shop}/rest/v1`);
-  setDefault('TELEGRAM_BOT_TOKEN', botToken);
-  setDefault('TELEGRAM_API_URL', urls.telegram);
-  setDefault('TELEGRAM_WIDGET_URL', `${urls.telegram}/js/telegram-widget.js`);
-  setDefault('STT_PROVIDER', 'openai');
-  setDefault('STT_URL', urls.stt);
-  setDefault('STT_API_KEY', DEFAULT_STT_API_KEY);
-  setDefault('LLM_URL', urls.llm);
-  setDefault('LLM_API_KEY', DEFAULT_LLM_API_KEY);
+  if (!env.SHOP_API_URL) env.SHOP_API_URL = `${urls.shop}/rest/v1`;
+  if (!realTelegram) {
+    env.TELEGRAM_BOT_TOKEN = botToken;
+    env.TELEGRAM_API_URL ??= urls.telegram;
+    env.TELEGRAM_WIDGET_URL ??= `${urls.telegram}/js/telegram-widget.js`;
+  }
+  if (!env.STT_URL) {
+    env.STT_PROVIDER = 'openai';
+    env.STT_URL = urls.stt;
+    env.STT_API_KEY = DEFAULT_STT_API_KEY;
+  }
+  if (!env.LLM_URL) {
+    env.LLM_URL = urls.llm;
+    env.LLM_API_KEY = DEFAULT_LLM_API_KEY;
+  }
   return { urls, stop: () => running.stop() };
 }
