@@ -29,6 +29,14 @@ export default function registerMwIdempotency(RED: NodeAPI): void {
     const configNode = RED.nodes.getNode(config.mwConfig) as MwConfigNode | null;
     if (!configNode) node.status({ fill: 'red', shape: 'ring', text: 'mw-idempotency.status.noConfig' });
 
+    // Replays and conflicts are counted on /metrics (duplicates prevented per 1000 POST).
+    const metrics = () => {
+      try {
+        return configNode?.services.metrics;
+      } catch {
+        return undefined;
+      }
+    };
     node.on('input', (msg: HttpMsg, send, done) => {
       const req = msg.req;
       const res = msg.res?._res;
@@ -79,10 +87,16 @@ export default function registerMwIdempotency(RED: NodeAPI): void {
               return;
             case 'replay':
               writeReplay(res, decision.response, correlationId);
+              metrics()?.recordIdempotentReplay();
+              metrics()?.recordDuplicatePrevented('api');
               node.status({ fill: 'blue', shape: 'dot', text: 'mw-idempotency.status.replayed' });
               done();
               return;
             case 'problem':
+              if (decision.problem.status === 409 || decision.problem.status === 422) {
+                metrics()?.recordIdempotencyConflict(decision.problem.status);
+                if (decision.problem.status === 409) metrics()?.recordDuplicatePrevented('api');
+              }
               for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
               sendProblem(res, decision.problem);
               node.status({ fill: decision.error ? 'red' : 'yellow', shape: 'ring', text: `${decision.problem.status} ${decision.problem.code}` });

@@ -71,6 +71,9 @@ describe('POST /api/v1/events (flow «API: события 1С»)', () => {
 
     const reused = await post(event(), { 'idempotency-key': key });
     assert.equal(reused.status, 422);
+    const scrape = await (await fetch(`${rt.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_OPS_TOKEN}` } })).text();
+    assert.match(scrape, /idempotency_replays_total [1-9]/, 'the replay is counted');
+    assert.match(scrape, /idempotency_conflicts_total\{status="422"\} [1-9]/, 'the key reuse is counted');
     assert.equal(((await reused.json()) as Problem).code, 'IDEMPOTENCY_KEY_REUSED');
 
     const rows = await rt.mw.services.db('outbound_deliveries').where({ destination: 'ut11' }).whereRaw(`payload->>'object_guid' = ?`, [body.object_guid as string]);
