@@ -1,7 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readOrCreateSecret } from '../runtime/secret-file';
 import { StartupError } from '../errors';
 
 /**
@@ -172,26 +170,5 @@ export async function resolveTokenKey(dataDir: string, configured?: string, opti
   if (options.production) {
     throw new StartupError('TOKEN_ENCRYPTION_KEY is not set', 'production needs a fixed secret to encrypt the shop tokens of linked users; set it to the output of `openssl rand -hex 32`');
   }
-  const file = path.join(dataDir, TOKEN_KEY_FILE);
-  if (existsSync(file)) return readKeyFile(file);
-  const secret = randomBytes(32).toString('hex');
-  await mkdir(dataDir, { recursive: true });
-  try {
-    // 'wx': when two processes start together, the first writer wins and the other reads its key.
-    await writeFile(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file);
-    throw error;
-  }
-}
-
-/** Reads the key file, waiting briefly while a concurrent writer has created but not yet filled it. */
-async function readKeyFile(file: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const text = (await readFile(file, 'utf8')).trim();
-    if (text) return text;
-    if (attempt >= 20) throw new StartupError(`${file} is empty`, 'delete it to generate a new development key, or set TOKEN_ENCRYPTION_KEY');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return (await readOrCreateSecret(dataDir, TOKEN_KEY_FILE, { hint: 'delete it to generate a new development key, or set TOKEN_ENCRYPTION_KEY' })).secret;
 }

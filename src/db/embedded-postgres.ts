@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log';
 import { PROJECT_ROOT } from '../config';
 import { StartupError } from '../errors';
+import { readOrCreateSecret } from '../runtime/secret-file';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (`pg/`) and its generated password. */
@@ -114,13 +114,6 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-async function readOrCreatePassword(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const password = randomBytes(18).toString('base64url');
-  await writeFile(file, password + '\n', { mode: 0o600 });
-  await chmod(file, 0o600);
-  return password;
-}
 
 async function ensureDatabase(url: string, database: string): Promise<void> {
   const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
@@ -142,7 +135,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await chmod(dataDir, 0o755);
   assertReachableByPostgresUser(dataDir);
   assertReachableByPostgresUser(path.join(PROJECT_ROOT, 'node_modules'));
-  const password = await readOrCreatePassword(path.join(dataDir, 'pg.password'));
+  const { secret: password } = await readOrCreateSecret(dataDir, 'pg.password', { bytes: 18, encoding: 'base64url' });
   await stopOrphanedPostmaster(clusterDir, log);
   await assertPortFree(port);
 

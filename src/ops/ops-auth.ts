@@ -1,11 +1,9 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { problemFromCode } from '../http/problem-builder';
 import { sendProblem } from '../http/problem';
 import { correlationIdOf } from '../http/correlation';
+import { readOrCreateSecret } from '../runtime/secret-file';
 
 export interface OpsToken {
   readonly token: string;
@@ -16,12 +14,8 @@ export interface OpsToken {
 /** OPS_API_TOKEN when configured; otherwise one generated on first start and kept in the data folder. */
 export async function resolveOpsToken(dataDir: string, configured?: string): Promise<OpsToken> {
   if (configured) return { token: configured, generated: false };
-  const file = path.join(dataDir, 'ops-token');
-  if (existsSync(file)) return { token: (await readFile(file, 'utf8')).trim(), generated: false };
-  const token = randomBytes(24).toString('base64url');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, token + '\n', { mode: 0o600 });
-  return { token, generated: true };
+  const { secret, generated } = await readOrCreateSecret(dataDir, 'ops-token', { bytes: 24, encoding: 'base64url', hint: 'delete it or set OPS_API_TOKEN' });
+  return { token: secret, generated };
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readOrCreateSecret } from './secret-file';
 
 export interface AdminCredentials {
   readonly username: string;
@@ -44,10 +45,5 @@ export async function resolveAdminCredentials(opts: {
 /** Development only: a stable secret under the data folder, so credentials survive restarts. */
 export async function resolveCredentialSecret(dataDir: string, configured?: string): Promise<string> {
   if (configured) return configured;
-  const file = path.join(dataDir, 'credential-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(32).toString('hex');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  return (await readOrCreateSecret(dataDir, 'credential-secret', { hint: 'delete it (flow credentials will need re-entering) or set NODE_RED_CREDENTIAL_SECRET' })).secret;
 }

@@ -1,21 +1,13 @@
 import type { Express } from 'express';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { botCommands } from '../assistant/texts';
 import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import { BotApi, telegramFileRouter } from '../telegram';
+import { readOrCreateSecret } from './secret-file';
 
 async function resolveFileLinkSecret(dataDir: string, configured?: string): Promise<string> {
   if (configured) return configured;
-  const file = path.join(dataDir, 'telegram-file-link-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(24).toString('base64url');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  return (await readOrCreateSecret(dataDir, 'telegram-file-link-secret', { bytes: 24, encoding: 'base64url', hint: 'delete it or set TELEGRAM_FILE_LINK_SECRET' })).secret;
 }
 
 /**
